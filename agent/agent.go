@@ -1,0 +1,168 @@
+// Package agent wires corral together: it builds the sources, the pipeline
+// and the sink from a config, runs them, and shuts them down in two
+// phases so that what was read is delivered and committed.
+package agent
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/corral-logs/corral/agent/config"
+	"github.com/corral-logs/corral/parsers/frame"
+	"github.com/corral-logs/corral/pipeline"
+	"github.com/corral-logs/corral/sinks/cloudwatch"
+	"github.com/corral-logs/corral/sources/file"
+)
+
+// Source is a long-lived reader of one kind of input.
+type Source interface {
+	// Run reads until ctx ends, then returns once its readers stopped.
+	Run(ctx context.Context) error
+	// Commit saves the positions acknowledged so far. It is called after
+	// Run returned and the pipeline drained.
+	Commit() error
+}
+
+// Agent is a configured corral.
+type Agent struct {
+	cfg     *config.Config
+	log     *zap.Logger
+	host    Host
+	sink    *cloudwatch.Sink
+	pipe    *pipeline.Pipeline
+	sources []Source
+	names   []string
+}
+
+// New builds an agent from cfg. It resolves credentials lazily: nothing
+// is sent until Run.
+func New(ctx context.Context, cfg *config.Config, log *zap.Logger, version string) (*Agent, error) {
+	host := DiscoverHost()
+	awsCfg, err := loadAWS(ctx, cfg.AWS, host)
+	if err != nil {
+		return nil, err
+	}
+	sink, err := cloudwatch.New(ctx, cloudwatch.Options{
+		AWS:         awsCfg,
+		Endpoint:    cfg.AWS.EndpointURL,
+		Concurrency: cfg.CloudWatch.Concurrency,
+		Log:         log.Named("cloudwatch"),
+		UserAgent:   "corral/" + version,
+	})
+	if err != nil {
+		return nil, err
+	}
+	pipe := pipeline.New(sink, pipeline.Options{
+		MaxBytes:      int64(cfg.Buffer.MaxBytes),
+		FlushInterval: time.Duration(cfg.CloudWatch.FlushInterval),
+		Concurrency:   cfg.CloudWatch.Concurrency,
+	})
+	a := &Agent{cfg: cfg, log: log, host: host, sink: sink, pipe: pipe}
+	for _, sc := range cfg.Sources {
+		src, err := a.newSource(sc)
+		if err != nil {
+			return nil, err
+		}
+		a.sources = append(a.sources, src)
+		a.names = append(a.names, sc.Name)
+	}
+	return a, nil
+}
+
+// newSource builds one configured source.
+func (a *Agent) newSource(sc config.Source) (Source, error) {
+	switch sc.Type {
+	case config.SourceFile:
+		oversize := frame.Split
+		if sc.Oversize == config.OversizeTruncate {
+			oversize = frame.Truncate
+		}
+		return file.New(file.Options{
+			Name:               sc.Name,
+			Paths:              sc.Paths,
+			Exclude:            sc.Exclude,
+			StartAtEnd:         sc.StartAt == config.StartEnd,
+			Route:              a.fileRoute(sc),
+			MaxEventBytes:      a.cfg.CloudWatch.MaxEventBytes,
+			Oversize:           oversize,
+			PartialLineTimeout: time.Duration(sc.PartialLineTimeout),
+			StateDir:           a.cfg.StateDir,
+			Pipeline:           a.pipe,
+			Log:                a.log.Named("file"),
+		})
+	}
+	return nil, fmt.Errorf("source %s: unknown type %q", sc.Name, sc.Type)
+}
+
+// fileRoute expands a file source's templates for one path.
+func (a *Agent) fileRoute(sc config.Source) func(string) pipeline.Dest {
+	return func(path string) pipeline.Dest {
+		lookup := func(name string) string {
+			switch name {
+			case "file_name":
+				return filepath.Base(path)
+			case "file_path":
+				return path
+			}
+			return a.host.Lookup(name)
+		}
+		return pipeline.Dest{
+			Group:  config.SanitizeGroup(sc.GroupTemplate.Expand(lookup)),
+			Stream: config.SanitizeStream(sc.StreamTemplate.Expand(lookup)),
+		}
+	}
+}
+
+// Run runs the agent until ctx ends, then shuts down: sources stop
+// reading, what was read is delivered within the shutdown timeout, and
+// the positions of what was delivered are committed. What was not
+// delivered by then is read again at the next start.
+func (a *Agent) Run(ctx context.Context) error {
+	a.log.Info("corral starting", zap.Int("sources", len(a.sources)), zap.String("state_dir", a.cfg.StateDir))
+
+	deliver, stopDelivering := context.WithCancel(context.Background())
+	defer stopDelivering()
+	pipeDone := make(chan error, 1)
+	go func() { pipeDone <- a.pipe.Run(deliver) }()
+
+	g, gctx := errgroup.WithContext(ctx)
+	for i, src := range a.sources {
+		g.Go(func() error {
+			if err := src.Run(gctx); err != nil {
+				return fmt.Errorf("source %s: %w", a.names[i], err)
+			}
+			return nil
+		})
+	}
+	runErr := g.Wait()
+
+	// Phase one: no more reading; deliver what was read, within the limit.
+	timeout := time.Duration(a.cfg.ShutdownTimeout)
+	a.log.Info("stopping: delivering what was read", zap.Duration("delay", timeout))
+	a.pipe.CloseInput()
+	deadline := time.AfterFunc(timeout, stopDelivering)
+	pipeErr := <-pipeDone
+	drained := deadline.Stop()
+
+	// Phase two: commit what was delivered.
+	for i, src := range a.sources {
+		if err := src.Commit(); err != nil {
+			a.log.Error("save checkpoints", zap.String("source", a.names[i]), zap.Error(err))
+		}
+	}
+	undelivered := a.pipe.Stats.EventsIn.Load() - a.pipe.Stats.EventsOut.Load()
+	if !drained {
+		a.log.Warn("shutdown timeout reached; undelivered events will be read again at the next start",
+			zap.Int64("events", undelivered))
+	}
+	a.log.Info("corral stopped", zap.Int64("events", a.sink.Stats.EventsSent.Load()))
+	if runErr != nil {
+		return runErr
+	}
+	return pipeErr
+}

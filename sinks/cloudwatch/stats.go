@@ -1,0 +1,82 @@
+package cloudwatch
+
+import (
+	"errors"
+	"sync/atomic"
+
+	"github.com/corral-logs/corral/pipeline"
+)
+
+// Outcome is how a request ended, for metrics.
+type Outcome int
+
+// Outcomes of a request.
+const (
+	OutcomeOK Outcome = iota
+	OutcomeThrottled
+	OutcomeServerError
+	OutcomeNetwork
+	OutcomeAuth
+	OutcomeNotFound
+	OutcomeInvalid
+	numOutcomes
+)
+
+// OutcomeNames are the metric label values of the outcomes, by Outcome.
+var OutcomeNames = [numOutcomes]string{"ok", "throttled", "server_error", "network", "auth", "not_found", "invalid"}
+
+// Reason is why an event was dropped instead of delivered.
+type Reason int
+
+// Reasons an event is dropped.
+const (
+	ReasonTooOld  Reason = iota // older than the service accepts
+	ReasonTooNew                // too far in the future
+	ReasonExpired               // older than the group's retention
+	ReasonInvalid               // refused as invalid on its own
+	numReasons
+)
+
+// ReasonNames are the metric label values of the reasons, by Reason.
+var ReasonNames = [numReasons]string{"too_old", "too_new", "expired", "invalid"}
+
+// Stats counts what the sink did.
+type Stats struct {
+	Requests   [numOutcomes]atomic.Int64
+	Dropped    [numReasons]atomic.Int64
+	EventsSent atomic.Int64
+	BytesSent  atomic.Int64 // message bytes of delivered requests
+	Retries    atomic.Int64
+}
+
+func (st *Stats) request(o Outcome) { st.Requests[o].Add(1) }
+
+// drop counts n events of dest dropped for reason.
+func (s *Sink) drop(_ pipeline.Dest, reason Reason, n int) {
+	if n > 0 {
+		s.Stats.Dropped[reason].Add(int64(n))
+	}
+}
+
+// outcomeOf names the outcome of a failed attempt.
+func outcomeOf(err error) Outcome {
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		var ce *credentialsError
+		if errors.As(err, &ce) {
+			return OutcomeAuth
+		}
+		return OutcomeNetwork
+	}
+	switch classify(ae) {
+	case classThrottle:
+		return OutcomeThrottled
+	case classAuth:
+		return OutcomeAuth
+	case classNotFound:
+		return OutcomeNotFound
+	case classInvalid:
+		return OutcomeInvalid
+	}
+	return OutcomeServerError
+}

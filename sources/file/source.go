@@ -1,0 +1,346 @@
+// Package file is the file tailer: it finds files by glob, reads each from
+// its checkpoint as it grows, follows rotation and truncation, and commits
+// a file's position only once every earlier line was delivered.
+package file
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/fsnotify/fsnotify"
+	"go.uber.org/zap"
+
+	"github.com/corral-logs/corral/parsers/frame"
+	"github.com/corral-logs/corral/pipeline"
+)
+
+// Submitter takes blocks of events; *pipeline.Pipeline is one.
+type Submitter interface {
+	Submit(ctx context.Context, b *pipeline.Block) error
+}
+
+// Options configure a Source. A zero value means the default.
+type Options struct {
+	// Name identifies the source in metrics, logs and its checkpoint file.
+	Name string
+	// Paths are absolute doublestar globs ("**" crosses directories).
+	// Symlinks are followed; a file reached by two paths is read once.
+	Paths []string
+	// Exclude drops matches: a pattern without "/" is matched against the
+	// base name, one with "/" against the whole path.
+	Exclude []string
+	// StartAtEnd makes files found at the first scan without a checkpoint
+	// start at their end. Files that appear later are always read from
+	// their start.
+	StartAtEnd bool
+	// Route names the stream a file's events go to.
+	Route func(path string) pipeline.Dest
+	// MaxEventBytes is the longest message; longer lines are cut.
+	// Default pipeline.MaxEventBytes.
+	MaxEventBytes int
+	// Oversize says how long lines are cut.
+	Oversize frame.Oversize
+	// PartialLineTimeout is how long a last line without newline waits
+	// for the rest before it ships on its own. Default 5 s.
+	PartialLineTimeout time.Duration
+	// StateDir holds the checkpoint file.
+	StateDir string
+	// ScanInterval is the time between globbing for new files. Default 1 s.
+	ScanInterval time.Duration
+	// ForgetAfter is how long the checkpoint of a file that no scan finds
+	// any more is kept. Default 24 h.
+	ForgetAfter time.Duration
+	// Pipeline takes the events.
+	Pipeline Submitter
+	// Log receives the source's logs. Default: none.
+	Log *zap.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Defaults for Options.
+const (
+	DefaultPartialLineTimeout = 5 * time.Second
+	DefaultScanInterval       = time.Second
+	DefaultForgetAfter        = 24 * time.Hour
+	// checkpointInterval is how often committed positions are saved; a
+	// crash re-sends at most what was delivered in that time.
+	checkpointInterval = time.Second
+)
+
+// Source tails the files that match its globs.
+type Source struct {
+	opts Options
+	log  *zap.Logger
+	cps  *checkpoints
+
+	// Owned by the Run goroutine:
+	tailers map[fileKey]*tailer
+	byPath  map[string]*tailer
+	warned  map[string]string // path -> the problem last logged for it
+	watched map[string]bool   // directories given to the watcher
+	watcher *fsnotify.Watcher
+	rescan  <-chan time.Time // a scan due soon after a directory changed
+	exited  chan *tailer
+	wg      sync.WaitGroup
+}
+
+// New returns a source, with its checkpoints loaded. A corrupt checkpoint
+// file is logged and treated as empty.
+func New(opts Options) (*Source, error) {
+	if opts.MaxEventBytes <= 0 {
+		opts.MaxEventBytes = pipeline.MaxEventBytes
+	}
+	if opts.PartialLineTimeout <= 0 {
+		opts.PartialLineTimeout = DefaultPartialLineTimeout
+	}
+	if opts.ScanInterval <= 0 {
+		opts.ScanInterval = DefaultScanInterval
+	}
+	if opts.ForgetAfter <= 0 {
+		opts.ForgetAfter = DefaultForgetAfter
+	}
+	if opts.Log == nil {
+		opts.Log = zap.NewNop()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	for _, p := range append(append([]string(nil), opts.Paths...), opts.Exclude...) {
+		if !doublestar.ValidatePathPattern(p) {
+			return nil, fmt.Errorf("source %s: invalid pattern %q", opts.Name, p)
+		}
+	}
+	log := opts.Log.With(zap.String("source", opts.Name))
+	path := filepath.Join(opts.StateDir, "file-"+sanitizeName(opts.Name)+".json")
+	cps, err := loadCheckpoints(path)
+	if err != nil {
+		log.Warn("checkpoints unusable, starting without them", zap.String("path", path), zap.Error(err))
+	}
+	return &Source{
+		opts:    opts,
+		log:     log,
+		cps:     cps,
+		tailers: make(map[fileKey]*tailer),
+		byPath:  make(map[string]*tailer),
+		warned:  make(map[string]string),
+		watched: make(map[string]bool),
+		exited:  make(chan *tailer),
+	}, nil
+}
+
+// Run finds and tails files until ctx ends, then waits for its tailers to
+// stop and saves the positions committed so far. Call Commit after the
+// pipeline has drained to save the final ones.
+func (s *Source) Run(ctx context.Context) error {
+	s.startWatcher()
+	defer s.closeWatcher()
+
+	s.scan(ctx, true)
+	scan := time.NewTicker(s.opts.ScanInterval)
+	defer scan.Stop()
+	save := time.NewTicker(checkpointInterval)
+	defer save.Stop()
+
+	for {
+		select {
+		case <-ctx.Done():
+			return s.stop()
+		case t := <-s.exited:
+			s.retire(t)
+		case <-scan.C:
+			s.scan(ctx, false)
+		case <-save.C:
+			if err := s.Commit(); err != nil {
+				s.log.Error("save checkpoints", zap.Error(err))
+			}
+		case ev := <-s.events():
+			s.notify(ev)
+		case <-s.rescan:
+			s.rescan = nil
+			s.scan(ctx, false)
+		case err := <-s.errors():
+			s.log.Warn("file watcher error, relying on polling", zap.Error(err))
+		}
+	}
+}
+
+// Commit saves the positions committed so far. It must not run
+// concurrently with Run.
+func (s *Source) Commit() error {
+	return s.cps.save(s.opts.Now().Add(-s.opts.ForgetAfter))
+}
+
+// stop waits for every tailer to return and saves checkpoints.
+func (s *Source) stop() error {
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	for {
+		select {
+		case t := <-s.exited:
+			s.retire(t)
+		case <-done:
+			return s.Commit()
+		}
+	}
+}
+
+// scan globs every pattern and starts a tailer for each new file.
+func (s *Source) scan(ctx context.Context, startup bool) {
+	now := s.opts.Now()
+	seen := make(map[fileKey]bool)
+	for _, pattern := range s.opts.Paths {
+		matches, err := doublestar.FilepathGlob(pattern, doublestar.WithFilesOnly(), doublestar.WithFailOnIOErrors())
+		if err != nil {
+			// A directory we cannot list is reported, then globbed leniently.
+			s.warnOnce(pattern, err)
+			matches, _ = doublestar.FilepathGlob(pattern, doublestar.WithFilesOnly())
+		}
+		for _, path := range matches {
+			if s.excluded(path) {
+				continue
+			}
+			st, err := os.Stat(path)
+			if err != nil || !st.Mode().IsRegular() {
+				continue
+			}
+			key := keyOf(st)
+			if seen[key] {
+				continue // a second path to a file already handled
+			}
+			seen[key] = true
+			if e := s.cps.entries[key]; e != nil {
+				e.Seen = now
+			}
+			if _, ok := s.tailers[key]; ok {
+				continue
+			}
+			if err := s.start(ctx, path, key, startup); err != nil {
+				s.warnOnce(path, err)
+				continue
+			}
+			delete(s.warned, path)
+		}
+	}
+}
+
+// start opens path and starts its tailer at the right offset: the saved
+// one if the file is the one that was saved, else its start (or its end,
+// at the first scan, with StartAtEnd).
+func (s *Source) start(ctx context.Context, path string, key fileKey, startup bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	st, err := f.Stat()
+	if err != nil || keyOf(st) != key {
+		f.Close()
+		return fmt.Errorf("file changed while opening: %v", err)
+	}
+	size := st.Size()
+
+	e := s.cps.entries[key]
+	var offset int64
+	switch {
+	case e != nil && e.fingerprint.matches(f, size):
+		offset = e.Offset
+		if e.tracker != nil {
+			offset = e.readTo // read on from where the last tailer stopped
+		}
+		if offset > size {
+			s.log.Info("file shorter than its checkpoint, reading from its start",
+				zap.String("path", path), zap.Int64("offset", offset))
+			offset = 0
+		}
+	case startup && s.opts.StartAtEnd && e == nil:
+		offset = size
+	}
+	if e == nil || !e.fingerprint.matches(f, size) {
+		e = &entry{Key: key}
+		s.cps.entries[key] = e
+	}
+	fp, err := readFingerprint(f, size)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("fingerprint: %w", err)
+	}
+	if e.tracker == nil || offset != e.readTo {
+		e.tracker = pipeline.NewTracker(pipeline.Position{Offset: offset})
+	}
+	e.Path, e.fingerprint, e.Seen = path, fp, s.opts.Now()
+
+	t := newTailer(s, key, path, f, offset, fp, e.tracker)
+	e.tailer = t
+	s.tailers[key] = t
+	s.byPath[path] = t
+	s.watch(filepath.Dir(path))
+	s.log.Debug("tailing file", zap.String("path", path), zap.Int64("offset", offset))
+
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := t.run(ctx); err != nil {
+			s.log.Warn("stopped reading file", zap.String("path", path), zap.Error(err))
+		}
+		s.exited <- t
+	}()
+	return nil
+}
+
+// retire forgets a tailer that returned. Its entry keeps the tracker until
+// its last events are acknowledged, and where it stopped reading.
+func (s *Source) retire(t *tailer) {
+	delete(s.tailers, t.key)
+	if s.byPath[t.path] == t {
+		delete(s.byPath, t.path)
+	}
+	if e := s.cps.entries[t.key]; e != nil && e.tailer == t {
+		e.tailer = nil
+		e.fingerprint = t.fingerprint()
+		e.readTo = t.tracked
+	}
+}
+
+// excluded reports whether path matches an exclude pattern.
+func (s *Source) excluded(path string) bool {
+	base := filepath.Base(path)
+	for _, p := range s.opts.Exclude {
+		name := path
+		if !strings.Contains(p, "/") {
+			name = base
+		}
+		if ok, _ := doublestar.Match(p, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// warnOnce logs a problem with path once, until it changes or goes away.
+func (s *Source) warnOnce(path string, err error) {
+	msg := err.Error()
+	if s.warned[path] == msg {
+		return
+	}
+	s.warned[path] = msg
+	s.log.Warn("cannot read file, will retry", zap.String("path", path), zap.Error(err))
+}
+
+// sanitizeName makes a source name safe as part of a file name.
+func sanitizeName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == os.PathSeparator || r == 0 {
+			return '_'
+		}
+		return r
+	}, name)
+}

@@ -1,0 +1,269 @@
+package file
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/corral-logs/corral/parsers/frame"
+	"github.com/corral-logs/corral/pipeline"
+)
+
+// Tailing constants. They are not settings: they trade a little latency
+// for idle cost and are well inside the promises (a new line is read
+// within a second even without inotify).
+const (
+	// readSize is how much one read takes from a file, and so the most
+	// one block holds.
+	readSize = 128 << 10
+	// minPoll and maxPoll bound the wait between checks of an idle file;
+	// the wait doubles while the file stays idle. inotify wakes a waiting
+	// tailer at once.
+	minPoll = 50 * time.Millisecond
+	maxPoll = time.Second
+	// rotateGrace is how long a file that was renamed or replaced is still
+	// read after it was noticed, for writers that finish a line into the
+	// old file before they reopen.
+	rotateGrace = time.Second
+)
+
+// tailer reads one file from an offset to its end, again whenever it
+// grows, until it is rotated away or deleted and drained.
+type tailer struct {
+	src     *Source
+	key     fileKey
+	path    string
+	f       *os.File
+	dest    pipeline.Dest
+	lines   *frame.Lines
+	tracker *pipeline.Tracker
+	wake    chan struct{}
+	buf     []byte
+
+	mu sync.Mutex
+	fp fingerprint // guarded by mu
+
+	lastData  time.Time // when a read last returned bytes
+	goneSince time.Time // when the path was first seen to name another file
+
+	// The framer's callbacks fill block; end is the input offset after the
+	// last byte a message or skip consumed.
+	block   *pipeline.Block
+	now     int64
+	end     int64
+	tracked int64 // the last offset given to the tracker
+	emitFn  func([]byte, int64)
+	skipFn  func(int64)
+}
+
+func newTailer(s *Source, key fileKey, path string, f *os.File, offset int64, fp fingerprint, tr *pipeline.Tracker) *tailer {
+	t := &tailer{
+		src:      s,
+		key:      key,
+		path:     path,
+		f:        f,
+		dest:     s.opts.Route(path),
+		lines:    frame.NewLines(offset, s.opts.MaxEventBytes, s.opts.Oversize),
+		tracker:  tr,
+		wake:     make(chan struct{}, 1),
+		fp:       fp,
+		lastData: s.opts.Now(),
+		end:      offset,
+		tracked:  offset,
+	}
+	t.emitFn = t.emit
+	t.skipFn = func(end int64) { t.end = end }
+	return t
+}
+
+// fingerprint returns the file's fingerprint as far as it is known.
+func (t *tailer) fingerprint() fingerprint {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.fp
+}
+
+// run tails the file until it is gone and drained, or ctx ends.
+func (t *tailer) run(ctx context.Context) error {
+	defer t.f.Close()
+	if _, err := t.f.Seek(t.lines.Offset(), io.SeekStart); err != nil {
+		return fmt.Errorf("seek %s: %w", t.path, err)
+	}
+	t.buf = make([]byte, readSize)
+	wait := minPoll
+	for {
+		n, err := t.read(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			wait = minPoll
+			continue
+		}
+		done, err := t.idle(ctx)
+		if done || err != nil {
+			return err
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case <-t.wake:
+			timer.Stop()
+			wait = minPoll
+		case <-timer.C:
+			wait = min(wait*2, maxPoll)
+		}
+	}
+}
+
+// read reads the next chunk of the file and submits its complete lines.
+func (t *tailer) read(ctx context.Context) (int, error) {
+	n, err := t.f.Read(t.buf)
+	if n > 0 {
+		t.lastData = t.src.opts.Now()
+		t.begin()
+		t.lines.Feed(t.buf[:n], t.emitFn, t.skipFn)
+		if err := t.submit(ctx); err != nil {
+			return 0, err
+		}
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return n, fmt.Errorf("read %s: %w", t.path, err)
+	}
+	return n, nil
+}
+
+// idle runs at the end of the file: it extends the fingerprint, notices
+// truncation, ships a partial last line that waited long enough, and
+// decides whether the file is finished.
+func (t *tailer) idle(ctx context.Context) (done bool, err error) {
+	now := t.src.opts.Now()
+	st, err := t.f.Stat()
+	if err != nil {
+		return true, fmt.Errorf("stat %s: %w", t.path, err)
+	}
+	pos := t.lines.Offset()
+
+	if fp := t.fingerprint(); fp.Len < fingerprintBytes && st.Size() > int64(fp.Len) {
+		if fp, err := readFingerprint(t.f, st.Size()); err == nil {
+			t.mu.Lock()
+			t.fp = fp
+			t.mu.Unlock()
+		}
+	}
+
+	if st.Size() < pos {
+		// Truncated in place (copytruncate): what was held of a partial
+		// line is shipped, and reading restarts at the new start.
+		t.src.log.Info("file truncated, reading from its start",
+			zap.String("path", t.path), zap.Int64("offset", pos))
+		if err := t.flush(ctx); err != nil {
+			return true, err
+		}
+		if _, err := t.f.Seek(0, io.SeekStart); err != nil {
+			return true, fmt.Errorf("seek %s: %w", t.path, err)
+		}
+		t.lines.Reset(0)
+		t.tracker.Advance(pipeline.Position{Offset: 0})
+		t.end, t.tracked = 0, 0
+		t.mu.Lock()
+		t.fp = fingerprint{}
+		t.mu.Unlock()
+		return false, nil
+	}
+
+	if t.lines.Pending() > 0 && now.Sub(t.lastData) >= t.src.opts.PartialLineTimeout {
+		if err := t.flush(ctx); err != nil {
+			return true, err
+		}
+	}
+
+	if gone := t.gone(st); gone {
+		if t.goneSince.IsZero() {
+			t.goneSince = now
+		}
+		if now.Sub(t.goneSince) >= rotateGrace || linkCount(st) == 0 {
+			return true, t.flush(ctx)
+		}
+	}
+	return false, nil
+}
+
+// gone reports whether the file was deleted, or its path now names
+// another file (rotation by rename).
+func (t *tailer) gone(st os.FileInfo) bool {
+	if linkCount(st) == 0 {
+		return true
+	}
+	cur, err := os.Stat(t.path)
+	if err != nil {
+		return true
+	}
+	return keyOf(cur) != t.key
+}
+
+// flush ships the held partial line, if any.
+func (t *tailer) flush(ctx context.Context) error {
+	if t.lines.Pending() == 0 {
+		return nil
+	}
+	t.begin()
+	t.lines.Flush(t.emitFn, t.skipFn)
+	return t.submit(ctx)
+}
+
+// begin starts a new block for the next read.
+func (t *tailer) begin() {
+	t.block = pipeline.NewBlock(t.dest, t.src.opts.Name)
+	t.now = t.src.opts.Now().UnixMilli()
+}
+
+func (t *tailer) emit(msg []byte, end int64) {
+	t.block.Append(t.now, msg)
+	t.end = end
+}
+
+// submit registers the block with the tracker at the offset its last
+// event ended at, and hands it to the pipeline.
+func (t *tailer) submit(ctx context.Context) error {
+	b := t.block
+	t.block = nil
+	switch {
+	case b.Len() > 0:
+		t.tracker.Track(b, pipeline.Position{Offset: t.end})
+		t.tracked = t.end
+	case t.end > t.tracked:
+		t.tracker.Advance(pipeline.Position{Offset: t.end})
+		t.tracked = t.end
+	}
+	if err := t.src.opts.Pipeline.Submit(ctx, b); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("submit: %w", err)
+	}
+	return nil
+}
+
+// keyOf returns the identity of the file st describes.
+func keyOf(st os.FileInfo) fileKey {
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fileKey{}
+	}
+	return fileKey{Dev: uint64(sys.Dev), Ino: sys.Ino}
+}
+
+// linkCount returns how many names the file has; 0 once it was deleted.
+func linkCount(st os.FileInfo) uint64 {
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		return uint64(sys.Nlink)
+	}
+	return 1
+}

@@ -1,0 +1,89 @@
+package file
+
+import (
+	"path/filepath"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/fsnotify/fsnotify"
+	"go.uber.org/zap"
+)
+
+// startWatcher watches the fixed directory at the root of every glob, so
+// that new files are found at once and not only at the next scan. Without
+// inotify (or past its limits) the source still works by polling.
+func (s *Source) startWatcher() {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		s.log.Warn("file watcher unavailable, polling for changes", zap.Error(err))
+		return
+	}
+	s.watcher = w
+	for _, p := range s.opts.Paths {
+		base, _ := doublestar.SplitPattern(filepath.ToSlash(p))
+		s.watch(filepath.FromSlash(base))
+	}
+}
+
+func (s *Source) closeWatcher() {
+	if s.watcher != nil {
+		s.watcher.Close()
+	}
+}
+
+// watch adds dir to the watcher, once. A failure, such as the inotify
+// watch limit, is logged once; the directory is then polled.
+func (s *Source) watch(dir string) {
+	if s.watcher == nil || s.watched[dir] {
+		return
+	}
+	s.watched[dir] = true
+	if err := s.watcher.Add(dir); err != nil {
+		s.log.Warn("cannot watch directory, polling it", zap.String("path", dir), zap.Error(err))
+	}
+}
+
+// events and errors return the watcher's channels, or nil ones that never
+// deliver when there is no watcher.
+func (s *Source) events() <-chan fsnotify.Event {
+	if s.watcher == nil {
+		return nil
+	}
+	return s.watcher.Events
+}
+
+func (s *Source) errors() <-chan error {
+	if s.watcher == nil {
+		return nil
+	}
+	return s.watcher.Errors
+}
+
+// notify reacts to a change: a write wakes the file's tailer, anything
+// else may mean a new or rotated file, so the globs are scanned again.
+func (s *Source) notify(ev fsnotify.Event) {
+	if ev.Has(fsnotify.Write) {
+		if t := s.byPath[ev.Name]; t != nil {
+			select {
+			case t.wake <- struct{}{}:
+			default:
+			}
+		}
+		return
+	}
+	if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Remove) {
+		if t := s.byPath[ev.Name]; t != nil {
+			select {
+			case t.wake <- struct{}{}:
+			default:
+			}
+		}
+		// Debounced: a burst of new files costs one scan.
+		if s.rescan == nil {
+			s.rescan = time.After(rescanDelay)
+		}
+	}
+}
+
+// rescanDelay gathers a burst of directory changes into one scan.
+const rescanDelay = 20 * time.Millisecond
