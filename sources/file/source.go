@@ -85,6 +85,7 @@ type Source struct {
 	byPath  map[string]*tailer
 	warned  map[string]string // path -> the problem last logged for it
 	watched map[string]bool   // directories given to the watcher
+	ready   chan struct{}   // closed after the first scan
 	watcher *fsnotify.Watcher
 	rescan  <-chan time.Time // a scan due soon after a directory changed
 	exited  chan *tailer
@@ -132,6 +133,7 @@ func New(opts Options) (*Source, error) {
 		warned:  make(map[string]string),
 		watched: make(map[string]bool),
 		exited:  make(chan *tailer),
+		ready:   make(chan struct{}),
 	}, nil
 }
 
@@ -143,6 +145,7 @@ func (s *Source) Run(ctx context.Context) error {
 	defer s.closeWatcher()
 
 	s.scan(ctx, true)
+	close(s.ready)
 	scan := time.NewTicker(s.opts.ScanInterval)
 	defer scan.Stop()
 	save := time.NewTicker(checkpointInterval)
@@ -170,6 +173,10 @@ func (s *Source) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// Ready is closed once the first scan has started tailing every file
+// that matched.
+func (s *Source) Ready() <-chan struct{} { return s.ready }
 
 // Commit saves the positions committed so far. It must not run
 // concurrently with Run.
@@ -222,6 +229,12 @@ func (s *Source) scan(ctx context.Context, startup bool) {
 				e.Seen = now
 			}
 			if _, ok := s.tailers[key]; ok {
+				continue
+			}
+			if old := s.byPath[path]; old != nil {
+				// The path was rotated: finish the old file first, so that a
+				// stream's events keep their order. retire scans again.
+				wake(old)
 				continue
 			}
 			if err := s.start(ctx, path, key, startup); err != nil {
@@ -307,6 +320,9 @@ func (s *Source) retire(t *tailer) {
 		e.tailer = nil
 		e.fingerprint = t.fingerprint()
 		e.readTo = t.tracked
+	}
+	if s.rescan == nil {
+		s.rescan = time.After(0) // a file may be waiting for its path
 	}
 }
 

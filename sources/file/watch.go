@@ -62,22 +62,10 @@ func (s *Source) errors() <-chan error {
 // notify reacts to a change: a write wakes the file's tailer, anything
 // else may mean a new or rotated file, so the globs are scanned again.
 func (s *Source) notify(ev fsnotify.Event) {
-	if ev.Has(fsnotify.Write) {
-		if t := s.byPath[ev.Name]; t != nil {
-			select {
-			case t.wake <- struct{}{}:
-			default:
-			}
-		}
-		return
+	if t := s.byPath[ev.Name]; t != nil {
+		wake(t)
 	}
 	if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Remove) {
-		if t := s.byPath[ev.Name]; t != nil {
-			select {
-			case t.wake <- struct{}{}:
-			default:
-			}
-		}
 		// Debounced: a burst of new files costs one scan.
 		if s.rescan == nil {
 			s.rescan = time.After(rescanDelay)
@@ -87,3 +75,11 @@ func (s *Source) notify(ev fsnotify.Event) {
 
 // rescanDelay gathers a burst of directory changes into one scan.
 const rescanDelay = 20 * time.Millisecond
+
+// wake makes a waiting tailer check its file now.
+func wake(t *tailer) {
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,319 @@
+package file
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.uber.org/goleak"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/corral-logs/corral/parsers/frame"
+	"github.com/corral-logs/corral/pipeline"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// memSink stores delivered messages per stream.
+type memSink struct {
+	mu     sync.Mutex
+	events map[string][]string // guarded by mu; stream -> messages
+}
+
+func (m *memSink) Send(_ context.Context, r *pipeline.Request) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.events == nil {
+		m.events = make(map[string][]string)
+	}
+	r.Each(func(_ int64, msg []byte) {
+		m.events[r.Dest.Stream] = append(m.events[r.Dest.Stream], string(msg))
+	})
+	return nil
+}
+
+func (m *memSink) stream(name string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.events[name])
+}
+
+func (m *memSink) all() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, evs := range m.events {
+		out = append(out, evs...)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// harness runs one source and a pipeline over a temp dir, and can stop and
+// restart them like the agent does.
+type harness struct {
+	t     *testing.T
+	dir   string
+	state string
+	sink  *memSink
+	opts  Options
+
+	cancel   context.CancelFunc
+	done     chan struct{}
+	src      *Source
+	pipe     *pipeline.Pipeline
+	pipeDone chan error
+}
+
+func newHarness(t *testing.T, configure func(*Options)) *harness {
+	h := &harness{t: t, dir: t.TempDir(), state: t.TempDir(), sink: &memSink{}}
+	h.opts = Options{
+		Name:               "test",
+		Paths:              []string{filepath.Join(h.dir, "*.log")},
+		PartialLineTimeout: 5 * time.Second,
+		ScanInterval:       100 * time.Millisecond,
+		StateDir:           h.state,
+		Oversize:           frame.Split,
+		Route: func(path string) pipeline.Dest {
+			return pipeline.Dest{Group: "g", Stream: filepath.Base(path)}
+		},
+		Log: zaptest.NewLogger(t),
+	}
+	if configure != nil {
+		configure(&h.opts)
+	}
+	t.Cleanup(func() {
+		if h.cancel != nil {
+			h.stop()
+		}
+	})
+	return h
+}
+
+func (h *harness) start() {
+	h.t.Helper()
+	h.pipe = pipeline.New(h.sink, pipeline.Options{FlushInterval: 10 * time.Millisecond})
+	opts := h.opts
+	opts.Pipeline = h.pipe
+	src, err := New(opts)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.src = src
+	h.pipeDone = make(chan error, 1)
+	go func() { h.pipeDone <- h.pipe.Run(context.Background()) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel, h.done = cancel, make(chan struct{})
+	go func() {
+		defer close(h.done)
+		if err := src.Run(ctx); err != nil {
+			h.t.Errorf("source run: %v", err)
+		}
+	}()
+	<-src.Ready()
+}
+
+// stop shuts down like SIGTERM: stop reading, drain, commit.
+func (h *harness) stop() {
+	h.t.Helper()
+	h.cancel()
+	<-h.done
+	h.pipe.CloseInput()
+	if err := <-h.pipeDone; err != nil {
+		h.t.Errorf("pipeline: %v", err)
+	}
+	if err := h.src.Commit(); err != nil {
+		h.t.Errorf("commit: %v", err)
+	}
+	h.cancel = nil
+}
+
+func (h *harness) path(name string) string { return filepath.Join(h.dir, name) }
+
+func (h *harness) write(name, data string) {
+	h.t.Helper()
+	f, err := os.OpenFile(h.path(name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(data); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// waitFor polls the delivered events of stream until they equal want, and
+// fails loudly with a diff at the deadline.
+func (h *harness) waitFor(stream string, want []string, within time.Duration) {
+	h.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got := h.sink.stream(stream)
+		if cmp.Equal(want, got) {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("stream %s after %v (-want +got):\n%s", stream, within, cmp.Diff(want, got))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// never checks that stream still holds exactly want after d.
+func (h *harness) stays(stream string, want []string, d time.Duration) {
+	h.t.Helper()
+	time.Sleep(d)
+	if diff := cmp.Diff(want, h.sink.stream(stream)); diff != "" {
+		h.t.Fatalf("stream %s changed (-want +got):\n%s", stream, diff)
+	}
+}
+
+func lines(prefix string, from, to int) []string {
+	var out []string
+	for i := from; i <= to; i++ {
+		out = append(out, fmt.Sprintf("%s%05d-", prefix, i))
+	}
+	return out
+}
+
+func join(ls []string) string { return strings.Join(ls, "\n") + "\n" }
+
+func TestTailsGrowthAndNewFiles(t *testing.T) {
+	h := newHarness(t, nil)
+	h.write("a.log", "one\ntwo\n")
+	h.start()
+	h.waitFor("a.log", []string{"one", "two"}, 5*time.Second)
+	h.write("a.log", "three\r\n\nfour\n")
+	h.waitFor("a.log", []string{"one", "two", "three", "four"}, 5*time.Second)
+
+	// A file that appears later is found within 2 s.
+	h.write("b.log", "late\n")
+	h.waitFor("b.log", []string{"late"}, 2*time.Second)
+	h.write("b.gz", "excluded by the glob\n")
+	h.stays("b.gz", nil, 300*time.Millisecond)
+}
+
+// TestRenameRotationWithRestart is case B04 of the shared failure cases.
+func TestRenameRotationWithRestart(t *testing.T) {
+	h := newHarness(t, nil)
+	h.write("app.log", join(lines("line-", 1, 5)))
+	h.start()
+	h.waitFor("app.log", lines("line-", 1, 5), 5*time.Second)
+
+	if err := os.Rename(h.path("app.log"), h.path("app.log.1")); err != nil {
+		t.Fatal(err)
+	}
+	h.write("app.log", "")
+	time.Sleep(200 * time.Millisecond)
+	for _, l := range lines("new-", 1, 8) {
+		h.write("app.log", l+"\n")
+		time.Sleep(20 * time.Millisecond)
+	}
+	want := append(lines("line-", 1, 5), lines("new-", 1, 8)...)
+	h.waitFor("app.log", want, 5*time.Second)
+
+	h.stop()
+	h.start()
+	h.write("app.log", "new-00009-\n")
+	h.waitFor("app.log", append(want, "new-00009-"), 5*time.Second)
+	h.stays("app.log", append(want, "new-00009-"), 300*time.Millisecond)
+}
+
+// TestPartialLastLine is case B17 of the shared failure cases, with the
+// partial-line timeout at 1 s to keep the test short.
+func TestPartialLastLine(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.PartialLineTimeout = time.Second })
+	h.write("t.log", "foo\nbar")
+	h.start()
+	h.waitFor("t.log", []string{"foo"}, 5*time.Second)
+	h.stays("t.log", []string{"foo"}, 300*time.Millisecond)
+	h.write("t.log", "baz\n")
+	h.waitFor("t.log", []string{"foo", "barbaz"}, 5*time.Second)
+
+	h.write("t.log", "qux")
+	if err := os.Rename(h.path("t.log"), h.path("t.log.1")); err != nil {
+		t.Fatal(err)
+	}
+	h.write("t.log", "new\n")
+	h.waitFor("t.log", []string{"foo", "barbaz", "qux", "new"}, 5*time.Second)
+
+	h.write("one.log", "lonely")
+	h.waitFor("one.log", []string{"lonely"}, 5*time.Second)
+	h.stop()
+	h.start()
+	h.stays("one.log", []string{"lonely"}, 500*time.Millisecond)
+}
+
+// TestCorruptCheckpointRereads is case B12: an empty checkpoint file after
+// a kill. corral warns once and reads the files again from their start.
+func TestCorruptCheckpointRereads(t *testing.T) {
+	h := newHarness(t, nil)
+	h.write("app.log", "c-1\nc-2\nc-3\n")
+	h.start()
+	h.waitFor("app.log", []string{"c-1", "c-2", "c-3"}, 5*time.Second)
+	h.stop()
+
+	entries, _ := filepath.Glob(filepath.Join(h.state, "*"))
+	if len(entries) == 0 {
+		t.Fatal("no checkpoint file written")
+	}
+	for _, e := range entries {
+		if err := os.WriteFile(e, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.start()
+	h.write("app.log", "c-4\n")
+	h.waitFor("app.log", []string{"c-1", "c-2", "c-3", "c-1", "c-2", "c-3", "c-4"}, 5*time.Second)
+}
+
+func TestTruncationInPlace(t *testing.T) {
+	h := newHarness(t, nil)
+	h.write("app.log", "before-1\nbefore-2\n")
+	h.start()
+	h.waitFor("app.log", []string{"before-1", "before-2"}, 5*time.Second)
+	if err := os.WriteFile(h.path("app.log"), []byte("after\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("app.log", []string{"before-1", "before-2", "after"}, 5*time.Second)
+}
+
+func TestGlobsSymlinksAndExcludes(t *testing.T) {
+	h := newHarness(t, func(o *Options) {
+		o.Paths = []string{filepath.Join(o.StateDir, "..", "never", "*.log")} // replaced below
+	})
+	h.opts.Paths = []string{filepath.Join(h.dir, "**", "*.log"), filepath.Join(h.dir, "link.log")}
+	h.opts.Exclude = []string{"skip-*.log"}
+	if err := os.MkdirAll(h.path("apt/deep"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h.write("apt/deep/history.log", "deep\n")
+	h.write("skip-me.log", "no\n")
+	h.write("target.log", "once\n")
+	if err := os.Symlink(h.path("target.log"), h.path("link.log")); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	h.waitFor("history.log", []string{"deep"}, 5*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	if diff := cmp.Diff([]string{"deep", "once"}, h.sink.all()); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
+func TestStartAtEnd(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.StartAtEnd = true })
+	h.write("old.log", "skipped\n")
+	h.start()
+	h.write("old.log", "kept\n")
+	h.write("new.log", "from the start\n")
+	h.waitFor("old.log", []string{"kept"}, 5*time.Second)
+	h.waitFor("new.log", []string{"from the start"}, 5*time.Second)
+}
