@@ -85,7 +85,7 @@ type Source struct {
 	byPath  map[string]*tailer
 	warned  map[string]string // path -> the problem last logged for it
 	watched map[string]bool   // directories given to the watcher
-	ready   chan struct{}   // closed after the first scan
+	ready   chan struct{}     // closed after the first scan
 	watcher *fsnotify.Watcher
 	rescan  <-chan time.Time // a scan due soon after a directory changed
 	exited  chan *tailer
