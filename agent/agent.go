@@ -6,6 +6,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -42,6 +43,9 @@ type Agent struct {
 // New builds an agent from cfg. It resolves credentials lazily: nothing
 // is sent until Run.
 func New(ctx context.Context, cfg *config.Config, log *zap.Logger, version string) (*Agent, error) {
+	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create state_dir: %w", err)
+	}
 	host := DiscoverHost()
 	awsCfg, err := loadAWS(ctx, cfg.AWS, host)
 	if err != nil {

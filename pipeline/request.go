@@ -56,7 +56,8 @@ func (r *Request) fits(ts int64, size int) bool {
 	if r.Events >= MaxRequestEvents || r.Bytes+size > MaxRequestBytes {
 		return false
 	}
-	return max(r.Last, ts)-min(r.First, ts) <= spanMillis
+	// Strictly less: some endpoints refuse a span of exactly 24 hours.
+	return max(r.Last, ts)-min(r.First, ts) < spanMillis
 }
 
 // add counts an event of size bytes at ts into r.

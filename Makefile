@@ -1,0 +1,56 @@
+# corral's make targets. `make demo` runs the main job end to end on this
+# machine; `make test` runs every test (it is what CI runs).
+
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+BIN      := bin/corral
+FUZZTIME ?= 10s
+
+# moto_server: the one on PATH, else one installed into .venv by `make moto`.
+MOTO := $(shell command -v moto_server 2>/dev/null || echo .venv/bin/moto_server)
+
+.PHONY: all build test unit fuzz lint demo bench moto clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/corral
+
+# test: everything CI runs. Formatting, vet, every test with the race
+# detector (moto is started by the tests themselves), then each fuzz
+# target for a short time over its saved corpus.
+test: moto lint unit fuzz
+
+unit:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum not tidy: run go mod tidy"; exit 1; }
+
+# moto: make sure a moto_server exists; install moto[server] into .venv
+# when the machine has none.
+moto:
+	@if [ -x "$(MOTO)" ]; then echo "moto: $(MOTO)"; else \
+	  echo "moto_server not found: installing moto[server] into .venv"; \
+	  python3 -m venv .venv && .venv/bin/pip install --quiet 'moto[server]>=5.2,<5.3'; fi
+
+demo: build moto
+	$(GO) run ./cmd/corral-demo -corral $(BIN)
+
+bench: build
+	$(GO) run ./cmd/corral-bench -corral $(BIN)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,253 @@
+// Package config loads corral's YAML configuration.
+//
+// Parse is strict: it reports every problem in a file at once, each with
+// the file, the line, the key path and a reason, so an operator fixes a bad
+// config in one round. A key that is absent, or null, takes its default; a
+// value that is written is validated, so an explicit zero where zero makes
+// no sense is an error rather than a silent default. After Parse every
+// default is filled in and every name template is parsed: callers never
+// check for zero values and never parse templates again.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is corral's configuration.
+type Config struct {
+	// StateDir holds checkpoints. Default /var/lib/corral.
+	StateDir string `yaml:"state_dir"`
+	// ShutdownTimeout bounds the drain on shutdown. Default 10s.
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+
+	Log        Log        `yaml:"log"`
+	AWS        AWS        `yaml:"aws"`
+	Buffer     Buffer     `yaml:"buffer"`
+	CloudWatch CloudWatch `yaml:"cloudwatch"`
+	Sources    []Source   `yaml:"sources"`
+}
+
+// Log configures the agent's own logging.
+type Log struct {
+	// Level is debug, info, warn or error. Default info.
+	Level string `yaml:"level"`
+	// Format is json or console. Default json.
+	Format string `yaml:"format"`
+}
+
+// AWS configures how corral reaches AWS.
+type AWS struct {
+	// Region is the AWS region. Default empty: the SDK's chain decides
+	// (AWS_REGION, the shared config, instance metadata).
+	Region string `yaml:"region,omitempty"`
+	// EndpointURL overrides the service endpoints, for an emulator.
+	// Optional; an absolute http or https URL.
+	EndpointURL string `yaml:"endpoint_url,omitempty"`
+	// AssumeRole, when set, is the role in the logs account to assume.
+	AssumeRole *AssumeRole `yaml:"assume_role,omitempty"`
+}
+
+// AssumeRole configures the role corral assumes in the logs account.
+type AssumeRole struct {
+	// RoleARN is the role to assume. Required.
+	RoleARN string `yaml:"role_arn"`
+	// ExternalID is passed to STS. Optional.
+	ExternalID string `yaml:"external_id,omitempty"`
+	// SessionName is a template over HostPlaceholders. Default
+	// corral-{hostname}.
+	SessionName string `yaml:"session_name"`
+	// Duration is how long assumed credentials last. Default 1h, 15m to 12h.
+	Duration Duration `yaml:"duration"`
+
+	// SessionTemplate is SessionName parsed.
+	SessionTemplate Template `yaml:"-"`
+}
+
+// Buffer configures the byte budget between reading and acknowledgement.
+type Buffer struct {
+	// MaxBytes is the budget. Default 32MiB, at least 2MiB.
+	MaxBytes ByteSize `yaml:"max_bytes"`
+}
+
+// CloudWatch configures delivery to CloudWatch Logs and the defaults that
+// sources inherit.
+type CloudWatch struct {
+	// LogGroup is a template over FilePlaceholders. Default
+	// /corral/{hostname}.
+	LogGroup string `yaml:"log_group"`
+	// LogStream is a template over FilePlaceholders. Default {file_name}.
+	LogStream string `yaml:"log_stream"`
+	// FlushInterval is the longest an event waits in a batch. Default 1s,
+	// 100ms to 1m.
+	FlushInterval Duration `yaml:"flush_interval"`
+	// MaxEventBytes is the largest event message sent. Default 1,048,550,
+	// 1 to 1,048,550; lower it for services that accept less.
+	MaxEventBytes int `yaml:"max_event_bytes"`
+	// Oversize says what happens to a longer message. Default split.
+	Oversize Oversize `yaml:"oversize"`
+	// Concurrency is the number of requests in flight. Default 8, 1 to 64.
+	Concurrency int `yaml:"concurrency"`
+
+	// GroupTemplate is LogGroup parsed.
+	GroupTemplate Template `yaml:"-"`
+	// StreamTemplate is LogStream parsed.
+	StreamTemplate Template `yaml:"-"`
+}
+
+// Oversize is what happens to an event longer than MaxEventBytes.
+type Oversize string
+
+// Oversize values.
+const (
+	// OversizeSplit sends the event as several events.
+	OversizeSplit Oversize = "split"
+	// OversizeTruncate sends the start of the event and drops the rest.
+	OversizeTruncate Oversize = "truncate"
+)
+
+// SourceType is the kind of a source.
+type SourceType string
+
+// Source types.
+const (
+	// SourceFile tails files matched by glob patterns.
+	SourceFile SourceType = "file"
+)
+
+// StartAt is where a source starts reading a file it has no checkpoint for.
+type StartAt string
+
+// StartAt values.
+const (
+	// StartBeginning reads a new file from its first byte.
+	StartBeginning StartAt = "beginning"
+	// StartEnd reads only what is written after the file is found.
+	StartEnd StartAt = "end"
+)
+
+// Source is one place corral reads logs from.
+type Source struct {
+	// Type is the kind of source. Required; only file for now.
+	Type SourceType `yaml:"type"`
+	// Name identifies the source in checkpoints, metrics and logs. Default
+	// "<type>-<index>", such as file-0; unique; letters, digits, '.', '_'
+	// and '-'.
+	Name string `yaml:"name"`
+	// Paths are absolute doublestar glob patterns of files to read.
+	// Required, not empty.
+	Paths []string `yaml:"paths"`
+	// Exclude are glob patterns of files to skip; a pattern without "/"
+	// matches the file's base name. Optional.
+	Exclude []string `yaml:"exclude,omitempty"`
+	// StartAt is where to start a file without a checkpoint. Default
+	// beginning.
+	StartAt StartAt `yaml:"start_at"`
+	// LogGroup is a template over FilePlaceholders. Default
+	// cloudwatch.log_group.
+	LogGroup string `yaml:"log_group"`
+	// LogStream is a template over FilePlaceholders. Default
+	// cloudwatch.log_stream.
+	LogStream string `yaml:"log_stream"`
+	// PartialLineTimeout is how long a line without its newline waits
+	// before it is sent as it is. Default 5s.
+	PartialLineTimeout Duration `yaml:"partial_line_timeout"`
+	// Oversize says what happens to an event that is too long. Default
+	// cloudwatch.oversize.
+	Oversize Oversize `yaml:"oversize"`
+
+	// GroupTemplate is LogGroup parsed.
+	GroupTemplate Template `yaml:"-"`
+	// StreamTemplate is LogStream parsed.
+	StreamTemplate Template `yaml:"-"`
+}
+
+// Load reads and parses the file at path. Problems name the file by its
+// base name. An error reading the file is returned wrapped; problems in
+// its content are returned as Errors.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(filepath.Base(path), data)
+}
+
+// Parse parses, fills in defaults and validates the YAML in data, naming
+// file in problems. It returns either a complete Config or Errors holding
+// every problem found.
+func Parse(file string, data []byte) (*Config, error) {
+	root, syntax := parseYAML(file, data)
+	if syntax != nil {
+		return nil, Errors{*syntax}
+	}
+	cfg := new(Config)
+	d := newDecoder(file)
+	if root != nil {
+		d.decode(root, cfg)
+	}
+	check(cfg, d)
+	if len(d.problems) > 0 {
+		d.problems.sortByLine()
+		return nil, d.problems
+	}
+	return cfg, nil
+}
+
+// parseYAML parses data into a node tree. It returns a nil node for a file
+// without content, and a problem for bad YAML or a second document.
+func parseYAML(file string, data []byte) (*yaml.Node, *Problem) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+		return nil, nil
+	} else if err != nil {
+		return nil, syntaxProblem(file, data, err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); err == nil {
+		return nil, &Problem{File: file, Line: next.Line,
+			Reason: "want one YAML document, found a second"}
+	} else if !errors.Is(err, io.EOF) {
+		return nil, syntaxProblem(file, data, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	return doc.Content[0], nil
+}
+
+var (
+	yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	yamlAnchor    = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+)
+
+// syntaxProblem turns a YAML syntax error into a problem at the line yaml
+// reports.
+func syntaxProblem(file string, data []byte, err error) *Problem {
+	msg := err.Error()
+	if m := yamlLineError.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Problem{File: file, Line: line, Reason: m[2]}
+	}
+	p := &Problem{File: file, Line: 1, Reason: strings.TrimPrefix(msg, "yaml: ")}
+	// yaml counts lines from 0 internally and leaves out "line 0", so a
+	// syntax error without a line is on the first line. An unknown anchor
+	// is not a syntax error and carries no line; find its first use.
+	if m := yamlAnchor.FindStringSubmatch(msg); m != nil {
+		p.Line = 0
+		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
+			p.Line = 1 + bytes.Count(data[:i], []byte("\n"))
+		}
+	}
+	return p
+}

@@ -1,0 +1,299 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
+)
+
+// cmpTemplates compares templates by their text; the parsed parts follow
+// from it.
+var cmpTemplates = cmp.Comparer(func(a, b Template) bool { return a.String() == b.String() })
+
+func tmpl(s string, allowed []string) Template { return mustParseTemplate(s, allowed) }
+
+// minimal is the smallest valid config.
+const minimal = `
+sources:
+  - type: file
+    paths: [/var/log/syslog]
+`
+
+// withDefaults is minimal with every default filled in.
+func withDefaults() *Config {
+	return &Config{
+		StateDir:        "/var/lib/corral",
+		ShutdownTimeout: Duration(10 * time.Second),
+		Log:             Log{Level: "info", Format: "json"},
+		Buffer:          Buffer{MaxBytes: 32 * MiB},
+		CloudWatch: CloudWatch{
+			LogGroup:       "/corral/{hostname}",
+			LogStream:      "{file_name}",
+			FlushInterval:  Duration(time.Second),
+			MaxEventBytes:  1_048_550,
+			Oversize:       OversizeSplit,
+			Concurrency:    8,
+			GroupTemplate:  tmpl("/corral/{hostname}", FilePlaceholders),
+			StreamTemplate: tmpl("{file_name}", FilePlaceholders),
+		},
+		Sources: []Source{{
+			Type:               SourceFile,
+			Name:               "file-0",
+			Paths:              []string{"/var/log/syslog"},
+			StartAt:            StartBeginning,
+			LogGroup:           "/corral/{hostname}",
+			LogStream:          "{file_name}",
+			PartialLineTimeout: Duration(5 * time.Second),
+			Oversize:           OversizeSplit,
+			GroupTemplate:      tmpl("/corral/{hostname}", FilePlaceholders),
+			StreamTemplate:     tmpl("{file_name}", FilePlaceholders),
+		}},
+	}
+}
+
+func TestParseFillsDefaults(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want func(*Config)
+	}{
+		{"minimal", minimal, func(*Config) {}},
+		{"null values keep defaults", `
+state_dir:
+log: ~
+cloudwatch:
+  concurrency: null
+aws:
+  assume_role:
+sources:
+  - type: file
+    paths: [/var/log/syslog]
+    exclude:
+`, func(*Config) {}},
+		{"assume role defaults", `
+aws:
+  assume_role:
+    role_arn: arn:aws:iam::123456789012:role/shipper
+sources: [{type: file, paths: [/var/log/syslog]}]
+`, func(c *Config) {
+			c.AWS.AssumeRole = &AssumeRole{
+				RoleARN:         "arn:aws:iam::123456789012:role/shipper",
+				SessionName:     "corral-{hostname}",
+				Duration:        Duration(time.Hour),
+				SessionTemplate: tmpl("corral-{hostname}", HostPlaceholders),
+			}
+		}},
+		{"sources inherit cloudwatch", `
+cloudwatch:
+  log_group: /logs/{hostname}
+  log_stream: "{file_path}"
+  oversize: truncate
+sources:
+  - type: file
+    paths: [/var/log/syslog]
+`, func(c *Config) {
+			c.CloudWatch.LogGroup = "/logs/{hostname}"
+			c.CloudWatch.GroupTemplate = tmpl("/logs/{hostname}", FilePlaceholders)
+			c.CloudWatch.LogStream = "{file_path}"
+			c.CloudWatch.StreamTemplate = tmpl("{file_path}", FilePlaceholders)
+			c.CloudWatch.Oversize = OversizeTruncate
+			s := &c.Sources[0]
+			s.LogGroup, s.GroupTemplate = c.CloudWatch.LogGroup, c.CloudWatch.GroupTemplate
+			s.LogStream, s.StreamTemplate = c.CloudWatch.LogStream, c.CloudWatch.StreamTemplate
+			s.Oversize = OversizeTruncate
+		}},
+		{"default names count sources", `
+sources:
+  - {type: file, paths: [/file-0]}
+  - {type: file, paths: [/mine], name: mine}
+  - {type: file, paths: [/file-2]}
+`, func(c *Config) {
+			src := c.Sources[0]
+			c.Sources = nil
+			for _, name := range []string{"file-0", "mine", "file-2"} {
+				src.Name, src.Paths = name, []string{"/" + name}
+				c.Sources = append(c.Sources, src)
+			}
+		}},
+		{"sizes and integers in other spellings", `
+buffer: {max_bytes: 4194304}
+cloudwatch: {max_event_bytes: 0x40000, concurrency: 1_6}
+sources: [{type: file, paths: [/var/log/syslog]}]
+`, func(c *Config) {
+			c.Buffer.MaxBytes = 4 * MiB
+			c.CloudWatch.MaxEventBytes = 262144
+			c.CloudWatch.Concurrency = 16
+		}},
+		{"aliases", `
+cloudwatch:
+  log_group: &group /shared
+sources:
+  - type: file
+    paths: &paths [/var/log/syslog]
+    log_group: *group
+  - type: file
+    paths: *paths
+`, func(c *Config) {
+			c.CloudWatch.LogGroup = "/shared"
+			c.CloudWatch.GroupTemplate = tmpl("/shared", FilePlaceholders)
+			c.Sources[0].LogGroup = "/shared"
+			c.Sources[0].GroupTemplate = c.CloudWatch.GroupTemplate
+			second := c.Sources[0]
+			second.Name = "file-1"
+			c.Sources = append(c.Sources, second)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse("corral.yaml", []byte(tt.yaml))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			want := withDefaults()
+			tt.want(want)
+			if diff := cmp.Diff(want, got, cmpTemplates); diff != "" {
+				t.Errorf("Parse mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoadFull(t *testing.T) {
+	got, err := Load(filepath.Join("testdata", "full.yaml"))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	want := &Config{
+		StateDir:        "/var/lib/corral",
+		ShutdownTimeout: Duration(10 * time.Second),
+		Log:             Log{Level: "info", Format: "json"},
+		AWS: AWS{
+			Region:      "us-east-1",
+			EndpointURL: "http://127.0.0.1:5000",
+			AssumeRole: &AssumeRole{
+				RoleARN:         "arn:aws:iam::222222222222:role/corral-shipper",
+				ExternalID:      "example-external-id",
+				SessionName:     "corral-{hostname}",
+				Duration:        Duration(time.Hour),
+				SessionTemplate: tmpl("corral-{hostname}", HostPlaceholders),
+			},
+		},
+		Buffer: Buffer{MaxBytes: 32 * MiB},
+		CloudWatch: CloudWatch{
+			LogGroup:       "/corral/{hostname}",
+			LogStream:      "{file_name}",
+			FlushInterval:  Duration(time.Second),
+			MaxEventBytes:  1_048_550,
+			Oversize:       OversizeSplit,
+			Concurrency:    8,
+			GroupTemplate:  tmpl("/corral/{hostname}", FilePlaceholders),
+			StreamTemplate: tmpl("{file_name}", FilePlaceholders),
+		},
+		Sources: []Source{{
+			Type:               SourceFile,
+			Name:               "app",
+			Paths:              []string{"/var/log/*.log", "/var/log/apt/**/*.log"},
+			Exclude:            []string{"*.gz", "*.[0-9]"},
+			StartAt:            StartBeginning,
+			LogGroup:           "/corral/system",
+			LogStream:          "{hostname}/{file_name}",
+			PartialLineTimeout: Duration(5 * time.Second),
+			Oversize:           OversizeSplit,
+			GroupTemplate:      tmpl("/corral/system", FilePlaceholders),
+			StreamTemplate:     tmpl("{hostname}/{file_name}", FilePlaceholders),
+		}},
+	}
+	if diff := cmp.Diff(want, got, cmpTemplates); diff != "" {
+		t.Errorf("Load mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestMarshalRoundTrip checks that a parsed config, marshalled back to
+// YAML, parses to the same config: what `corral validate` could print is
+// itself a valid config.
+func TestMarshalRoundTrip(t *testing.T) {
+	full, err := Load(filepath.Join("testdata", "full.yaml"))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	defaults, err := Parse("minimal.yaml", []byte(minimal))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	for name, cfg := range map[string]*Config{"full": full, "defaults": defaults} {
+		t.Run(name, func(t *testing.T) {
+			out, err := yaml.Marshal(cfg)
+			if err != nil {
+				t.Fatalf("Marshal: %v", err)
+			}
+			got, err := Parse("out.yaml", out)
+			if err != nil {
+				t.Fatalf("Parse of marshalled config: %v\n%s", err, out)
+			}
+			if diff := cmp.Diff(cfg, got, cmpTemplates); diff != "" {
+				t.Errorf("round trip mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "corral.yaml"))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load of a missing file: got %v, want fs.ErrNotExist", err)
+	}
+	var problems Errors
+	if errors.As(err, &problems) {
+		t.Errorf("Load of a missing file returned Errors %v, want a read error", problems)
+	}
+}
+
+func TestLoadNamesFileByBaseName(t *testing.T) {
+	_, err := Load(filepath.Join("testdata", "bad.yaml"))
+	want := "bad.yaml:2: cloudwatch: unknown key \"flush_intervall\", did you mean \"flush_interval\"?"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Load error:\ngot  %v\nwant prefix %s", err, want)
+	}
+}
+
+// problems parses src and returns its problems formatted, one per line.
+func problems(t *testing.T, src string) []string {
+	t.Helper()
+	cfg, err := Parse("corral.yaml", []byte(src))
+	if err == nil {
+		t.Fatalf("Parse succeeded, want problems; got %+v", cfg)
+	}
+	if cfg != nil {
+		t.Errorf("Parse returned a config with its problems")
+	}
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Parse error %T %v, want Errors", err, err)
+	}
+	return strings.Split(errs.Error(), "\n")
+}
+
+func TestMultipleProblemsAtOnce(t *testing.T) {
+	src := `state_dir: /var/lib/corral
+cloudwatch:
+  flush_intervall: 1s
+  concurrency: many
+sources:
+  - type: file
+    paths: []
+`
+	want := []string{
+		`corral.yaml:3: cloudwatch: unknown key "flush_intervall", did you mean "flush_interval"?`,
+		`corral.yaml:4: cloudwatch.concurrency: want an integer, got "many"`,
+		`corral.yaml:7: sources[0].paths: must not be empty`,
+	}
+	if diff := cmp.Diff(want, problems(t, src)); diff != "" {
+		t.Errorf("problems mismatch (-want +got):\n%s", diff)
+	}
+}

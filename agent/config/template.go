@@ -1,0 +1,178 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Placeholders a name template may use. Each list is the one place its
+// names are defined; later sources add theirs here.
+var (
+	// HostPlaceholders describe the host and fit any template, including
+	// the STS session name.
+	HostPlaceholders = []string{"hostname"}
+
+	// FilePlaceholders fit log group and log stream templates of file
+	// sources: the host's placeholders and those of the file being read.
+	FilePlaceholders = append(slices.Clip(HostPlaceholders), "file_name", "file_path")
+)
+
+// Template is a parsed name template such as "/corral/{hostname}/{file_name}":
+// literal text with placeholders in braces. The zero Template expands to
+// the empty string.
+type Template struct {
+	raw   string
+	parts []templatePart
+}
+
+// templatePart is literal text, or a placeholder name when placeholder is
+// set.
+type templatePart struct {
+	text        string
+	placeholder bool
+}
+
+// ParseTemplate parses s, accepting only the placeholder names in allowed.
+// A brace without its partner, an empty placeholder and an unknown name are
+// errors.
+func ParseTemplate(s string, allowed []string) (Template, error) {
+	t := Template{raw: s}
+	rest := s
+	for rest != "" {
+		open := strings.IndexAny(rest, "{}")
+		if open < 0 {
+			t.parts = append(t.parts, templatePart{text: rest})
+			break
+		}
+		offset := len(s) - len(rest) + open
+		if rest[open] == '}' {
+			return Template{}, fmt.Errorf(`unbalanced braces: "}" at byte %d has no "{"`, offset)
+		}
+		end := strings.IndexAny(rest[open+1:], "{}")
+		if end < 0 || rest[open+1+end] == '{' {
+			return Template{}, fmt.Errorf(`unbalanced braces: "{" at byte %d is not closed`, offset)
+		}
+		name := rest[open+1 : open+1+end]
+		if name == "" {
+			return Template{}, fmt.Errorf("empty placeholder {} at byte %d", offset)
+		}
+		if !slices.Contains(allowed, name) {
+			return Template{}, fmt.Errorf("unknown placeholder {%s} (known: %s)",
+				name, strings.Join(allowed, ", "))
+		}
+		if open > 0 {
+			t.parts = append(t.parts, templatePart{text: rest[:open]})
+		}
+		t.parts = append(t.parts, templatePart{text: name, placeholder: true})
+		rest = rest[open+1+end+1:]
+	}
+	return t, nil
+}
+
+// mustParseTemplate parses a template that is known to be valid, such as a
+// default.
+func mustParseTemplate(s string, allowed []string) Template {
+	t, err := ParseTemplate(s, allowed)
+	if err != nil {
+		panic("config: bad built-in template " + s + ": " + err.Error())
+	}
+	return t
+}
+
+// String returns the template as it was written.
+func (t Template) String() string { return t.raw }
+
+// Expand returns the template with each placeholder replaced by
+// lookup(name); lookup returns "" for a name it does not know. Expand does
+// not sanitize: pass the result to SanitizeGroup or SanitizeStream.
+func (t Template) Expand(lookup func(name string) string) string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		if p.placeholder {
+			b.WriteString(lookup(p.text))
+		} else {
+			b.WriteString(p.text)
+		}
+	}
+	return b.String()
+}
+
+// Names returns the placeholder names in the template, each once, in the
+// order they first appear. A caller can use it to learn whether a name
+// depends on the file (and so needs one stream per file).
+func (t Template) Names() []string {
+	var names []string
+	for _, p := range t.parts {
+		if p.placeholder && !slices.Contains(names, p.text) {
+			names = append(names, p.text)
+		}
+	}
+	return names
+}
+
+// literal returns the template's text outside placeholders.
+func (t Template) literal() string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		if !p.placeholder {
+			b.WriteString(p.text)
+		}
+	}
+	return b.String()
+}
+
+// maxNameBytes is the longest log group or log stream name CloudWatch Logs
+// accepts (CreateLogGroup and CreateLogStream API references: 1 to 512).
+const maxNameBytes = 512
+
+// SanitizeGroup maps s to a valid CloudWatch Logs group name: 1 to 512 of
+// [.-_/#A-Za-z0-9]. Every other rune, and every byte that is not valid
+// UTF-8, becomes '_'; a leading "aws/", which the service reserves, gets a
+// '_' prefix; an empty result becomes "_"; the result is cut to 512 bytes.
+func SanitizeGroup(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if isGroupRune(r) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	out := b.String()
+	if strings.HasPrefix(out, "aws/") {
+		out = "_" + out
+	}
+	if out == "" {
+		return "_"
+	}
+	// Every rune left is one ASCII byte, so any cut is on a rune boundary.
+	return out[:min(len(out), maxNameBytes)]
+}
+
+func isGroupRune(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' ||
+		strings.ContainsRune("._-/#", r)
+}
+
+// SanitizeStream maps s to a valid CloudWatch Logs stream name: 1 to 512
+// bytes of valid UTF-8 without ':' or '*'. Those two characters, and every
+// byte that is not valid UTF-8, become '_'; an empty result becomes "_"; the
+// result is cut to 512 bytes on a rune boundary.
+func SanitizeStream(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r == ':' || r == '*' || r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") {
+			r = '_'
+		}
+		if b.Len()+utf8.RuneLen(r) > maxNameBytes {
+			break
+		}
+		b.WriteRune(r)
+	}
+	if b.Len() == 0 {
+		return "_"
+	}
+	return b.String()
+}

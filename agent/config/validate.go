@@ -1,0 +1,342 @@
+package config
+
+import (
+	"fmt"
+	"github.com/corral-logs/corral/pipeline"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// Defaults and limits. Each default is the value a field takes when its
+// key is absent; each limit bounds a value that is written.
+const (
+	defaultStateDir        = "/var/lib/corral"
+	defaultShutdownTimeout = 10 * time.Second
+
+	defaultLogLevel  = "info"
+	defaultLogFormat = "json"
+
+	defaultSessionName = "corral-{hostname}"
+	// STS AssumeRole takes an ExternalId of 2 to 1224 characters.
+	minExternalIDLen = 2
+	maxExternalIDLen = 1224
+	// STS AssumeRole accepts DurationSeconds from 900 (15m) up to the
+	// role's maximum session duration, at most 43,200 (12h).
+	defaultRoleDuration = time.Hour
+	minRoleDuration     = 15 * time.Minute
+	maxRoleDuration     = 12 * time.Hour
+
+	defaultBufferBytes = 32 * MiB
+	// minBufferBytes holds one full PutLogEvents request (1 MiB) while the
+	// next one fills.
+	minBufferBytes = 2 * MiB
+
+	defaultLogGroup      = "/corral/{hostname}"
+	defaultLogStream     = "{file_name}"
+	defaultFlushInterval = time.Second
+	minFlushInterval     = 100 * time.Millisecond
+	maxFlushInterval     = time.Minute
+	// maxEventBytes is the largest message that fits a PutLogEvents
+	// request with its per-event overhead.
+	maxEventBytes        = pipeline.MaxEventBytes
+	defaultMaxEventBytes = maxEventBytes
+	// minEventBytes leaves room for any UTF-8 sequence, so a cut always
+	// makes progress.
+	minEventBytes      = 16
+	defaultOversize    = OversizeSplit
+	defaultConcurrency = 8
+	maxConcurrency     = 64
+
+	defaultStartAt            = StartBeginning
+	defaultPartialLineTimeout = 5 * time.Second
+	maxSourceNameLen          = 64
+)
+
+var (
+	// roleARN is the shape of an IAM role ARN in any partition; a role
+	// name may have a path.
+	roleARN = regexp.MustCompile(`^arn:aws[-a-z]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
+	// externalID is the characters STS allows in ExternalId.
+	externalID = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
+	// sessionNameText is what STS allows in RoleSessionName, for the
+	// literal text of the session name template.
+	sessionNameText = regexp.MustCompile(`^[\w+=,.@-]*$`)
+	// region is the shape of every AWS region name: us-east-1,
+	// us-gov-west-1, eu-isoe-west-1.
+	regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	// sourceName keeps source names safe in file names and metric labels.
+	sourceName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+)
+
+// checker validates a decoded Config and fills in its defaults, adding its
+// problems to the decoder's. A key that was not written (or was null) takes
+// its default; a written value is checked.
+type checker struct {
+	*decoder
+}
+
+// check validates cfg, filling in defaults, and adds the problems to d.
+func check(cfg *Config, d *decoder) {
+	c := checker{d}
+	if !c.set("state_dir") {
+		cfg.StateDir = defaultStateDir
+	} else if !path.IsAbs(cfg.StateDir) {
+		c.add("state_dir", "must be an absolute path, got %s", quote(cfg.StateDir))
+	}
+	c.positive(&cfg.ShutdownTimeout, "shutdown_timeout", defaultShutdownTimeout)
+	c.oneOf(&cfg.Log.Level, "log.level", "level", defaultLogLevel, "debug", "info", "warn", "error")
+	c.oneOf(&cfg.Log.Format, "log.format", "format", defaultLogFormat, "json", "console")
+	c.aws(&cfg.AWS)
+	c.byteSize(&cfg.Buffer.MaxBytes, "buffer.max_bytes", defaultBufferBytes, minBufferBytes)
+	c.cloudWatch(&cfg.CloudWatch)
+	c.sources(cfg)
+}
+
+func (c *checker) aws(a *AWS) {
+	if c.set("aws.region") && !regionName.MatchString(a.Region) {
+		c.add("aws.region", "want a region like %q, got %s", "us-east-1", quote(a.Region))
+	}
+	if c.set("aws.endpoint_url") {
+		u, err := url.Parse(a.EndpointURL)
+		if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			c.add("aws.endpoint_url", "must be an absolute http(s) URL, got %s", quote(a.EndpointURL))
+		}
+	}
+	if r := a.AssumeRole; r != nil {
+		c.assumeRole(r)
+	}
+}
+
+func (c *checker) assumeRole(r *AssumeRole) {
+	const p = "aws.assume_role"
+	switch {
+	case !c.set(p + ".role_arn"):
+		c.add(p+".role_arn", "required when assume_role is present")
+	case !roleARN.MatchString(r.RoleARN):
+		c.add(p+".role_arn", "want a role ARN like %q, got %s",
+			"arn:aws:iam::123456789012:role/name", quote(r.RoleARN))
+	}
+	if id := r.ExternalID; c.set(p+".external_id") &&
+		(len(id) < minExternalIDLen || len(id) > maxExternalIDLen || !externalID.MatchString(id)) {
+		c.add(p+".external_id", "must be %d to %d characters of letters, digits and _+=,.@:/-",
+			minExternalIDLen, maxExternalIDLen)
+	}
+	c.template(&r.SessionName, &r.SessionTemplate, p+".session_name",
+		defaultSessionName, HostPlaceholders)
+	if c.set(p+".session_name") && !sessionNameText.MatchString(r.SessionTemplate.literal()) {
+		c.add(p+".session_name", "must hold only letters, digits and _+=,.@- outside placeholders")
+	}
+	c.duration(&r.Duration, p+".duration", defaultRoleDuration, minRoleDuration, maxRoleDuration)
+}
+
+func (c *checker) cloudWatch(cw *CloudWatch) {
+	const p = "cloudwatch"
+	c.template(&cw.LogGroup, &cw.GroupTemplate, p+".log_group", defaultLogGroup, FilePlaceholders)
+	c.template(&cw.LogStream, &cw.StreamTemplate, p+".log_stream", defaultLogStream, FilePlaceholders)
+	c.duration(&cw.FlushInterval, p+".flush_interval",
+		defaultFlushInterval, minFlushInterval, maxFlushInterval)
+	c.integer(&cw.MaxEventBytes, p+".max_event_bytes", defaultMaxEventBytes, minEventBytes, maxEventBytes)
+	c.oneOf((*string)(&cw.Oversize), p+".oversize", "oversize mode", string(defaultOversize),
+		string(OversizeSplit), string(OversizeTruncate))
+	c.integer(&cw.Concurrency, p+".concurrency", defaultConcurrency, 1, maxConcurrency)
+}
+
+func (c *checker) sources(cfg *Config) {
+	if len(cfg.Sources) == 0 {
+		if !c.blocked("sources") {
+			c.problems = append(c.problems, Problem{
+				File: c.file, Line: c.lineOf("sources"), Reason: "no sources configured",
+			})
+		}
+		return
+	}
+	names := make(map[string]string) // name → path of the source that has it
+	for i := range cfg.Sources {
+		s := &cfg.Sources[i]
+		p := "sources[" + strconv.Itoa(i) + "]"
+		if c.blocked(p) {
+			continue
+		}
+		c.source(s, p, &cfg.CloudWatch)
+
+		if !c.set(p + ".name") {
+			s.Name = string(s.Type) + "-" + strconv.Itoa(i)
+		} else if len(s.Name) > maxSourceNameLen || !sourceName.MatchString(s.Name) {
+			c.add(p+".name", "must be 1 to %d letters, digits, '.', '_' or '-', got %s",
+				maxSourceNameLen, quote(s.Name))
+			continue
+		}
+		if first, dup := names[s.Name]; dup {
+			c.add(p+".name", "duplicate source name %s (first at %s)", quote(s.Name), first)
+		} else {
+			names[s.Name] = p
+		}
+	}
+}
+
+func (c *checker) source(s *Source, p string, cw *CloudWatch) {
+	switch {
+	case !c.set(p + ".type"):
+		c.add(p+".type", "required (want %s)", SourceFile)
+	case s.Type != SourceFile:
+		c.add(p+".type", "unknown source type %s (want %s)", quote(string(s.Type)), SourceFile)
+	}
+
+	if len(s.Paths) == 0 {
+		c.add(p+".paths", "must not be empty")
+	}
+	for j, pattern := range s.Paths {
+		itemPath := p + ".paths[" + strconv.Itoa(j) + "]"
+		switch {
+		case !path.IsAbs(pattern):
+			c.add(itemPath, "must be an absolute path, got %s", quote(pattern))
+		case !doublestar.ValidatePattern(pattern):
+			c.add(itemPath, "invalid glob pattern %s", quote(pattern))
+		}
+	}
+	for j, pattern := range s.Exclude {
+		itemPath := p + ".exclude[" + strconv.Itoa(j) + "]"
+		switch {
+		case pattern == "":
+			c.add(itemPath, "must not be empty")
+		case !doublestar.ValidatePattern(pattern):
+			c.add(itemPath, "invalid glob pattern %s", quote(pattern))
+		}
+	}
+
+	c.oneOf((*string)(&s.StartAt), p+".start_at", "start_at", string(defaultStartAt),
+		string(StartBeginning), string(StartEnd))
+	c.template(&s.LogGroup, &s.GroupTemplate, p+".log_group", cw.LogGroup, FilePlaceholders)
+	c.template(&s.LogStream, &s.StreamTemplate, p+".log_stream", cw.LogStream, FilePlaceholders)
+	c.positive(&s.PartialLineTimeout, p+".partial_line_timeout", defaultPartialLineTimeout)
+	c.oneOf((*string)(&s.Oversize), p+".oversize", "oversize mode", string(cw.Oversize),
+		string(OversizeSplit), string(OversizeTruncate))
+}
+
+// set reports whether the key at path was written with a value that
+// decoded, so it is checked rather than defaulted.
+func (c *checker) set(path string) bool {
+	_, written := c.lines[path]
+	return written && !c.null[path] && !c.blocked(path)
+}
+
+// blocked reports whether path or one of its parents failed to decode.
+func (c *checker) blocked(path string) bool {
+	for ; path != ""; path = parentPath(path) {
+		if c.bad[path] {
+			return true
+		}
+	}
+	return c.bad[""]
+}
+
+// add records a problem at path, on the line of the nearest key written,
+// unless decoding already reported path or a parent.
+func (c *checker) add(path, format string, args ...any) {
+	if c.blocked(path) {
+		return
+	}
+	c.problems = append(c.problems, Problem{
+		File: c.file, Line: c.lineOf(path), Path: path, Reason: fmt.Sprintf(format, args...),
+	})
+}
+
+// lineOf returns the line of path, or of its nearest parent written, or 0.
+func (c *checker) lineOf(path string) int {
+	for ; path != ""; path = parentPath(path) {
+		if line, ok := c.lines[path]; ok {
+			return line
+		}
+	}
+	return 0
+}
+
+// oneOf fills in def, or checks that a written value is one of allowed;
+// what names the value in the message.
+func (c *checker) oneOf(s *string, path, what, def string, allowed ...string) {
+	if !c.set(path) {
+		*s = def
+		return
+	}
+	if !slices.Contains(allowed, *s) {
+		c.add(path, "unknown %s %s (want %s)", what, quote(*s), orList(allowed))
+	}
+}
+
+// duration fills in def, or checks that a written value is within
+// [lo, hi].
+func (c *checker) duration(d *Duration, path string, def, lo, hi time.Duration) {
+	if !c.set(path) {
+		*d = Duration(def)
+		return
+	}
+	if v := time.Duration(*d); v < lo || v > hi {
+		c.add(path, "must be between %s and %s, got %s", lo, hi, v)
+	}
+}
+
+// positive fills in def, or checks that a written value is above zero.
+func (c *checker) positive(d *Duration, path string, def time.Duration) {
+	if !c.set(path) {
+		*d = Duration(def)
+		return
+	}
+	if *d <= 0 {
+		c.add(path, "must be positive, got %s", *d)
+	}
+}
+
+// integer fills in def, or checks that a written value is within [lo, hi].
+func (c *checker) integer(n *int, path string, def, lo, hi int) {
+	if !c.set(path) {
+		*n = def
+		return
+	}
+	if *n < lo || *n > hi {
+		c.add(path, "must be between %d and %d, got %d", lo, hi, *n)
+	}
+}
+
+// byteSize fills in def, or checks that a written value is at least lo.
+func (c *checker) byteSize(b *ByteSize, path string, def, lo ByteSize) {
+	if !c.set(path) {
+		*b = def
+		return
+	}
+	if *b < lo {
+		c.add(path, "must be at least %s, got %s", lo, *b)
+	}
+}
+
+// template fills in def, or checks a written template, and parses the
+// result into t. A default that does not parse was inherited from a
+// template that is reported where it was written.
+func (c *checker) template(s *string, t *Template, path, def string, allowed []string) {
+	written := c.set(path)
+	if !written {
+		*s = def
+	} else if *s == "" {
+		c.add(path, "must not be empty")
+		return
+	}
+	parsed, err := ParseTemplate(*s, allowed)
+	if err != nil && written {
+		c.add(path, "%s", err.Error())
+	}
+	*t = parsed
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
