@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -170,6 +171,21 @@ sources:
 		}
 		if diff := cmp.Diff(evs, all); diff != "" {
 			t.Errorf("stream %s %s (-want +got):\n%s", s.group, s.name, diff)
+		}
+	}
+
+	// corral's own log is JSON lines and holds no shipped line.
+	for _, line := range strings.Split(strings.TrimSpace(p.output()), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("agent log line is not JSON: %q", line)
+		}
+	}
+	for s, evs := range want {
+		for _, e := range evs {
+			if len(e) >= 24 && strings.Contains(p.output(), e) {
+				t.Errorf("agent log contains a line of %s: %q", s.name, e)
+				break
+			}
 		}
 	}
 

@@ -24,6 +24,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	os.Chmod(dir, 0o755) // some tests run it as another user
 	corralBin = filepath.Join(dir, "corral")
 	build := exec.Command("go", "build", "-o", corralBin, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
@@ -79,11 +80,18 @@ func (w safeWriter) Write(b []byte) (int, error) {
 // startCorral runs corral with args and a clean AWS environment plus env.
 func startCorral(t *testing.T, env []string, args ...string) *process {
 	t.Helper()
+	return startCorralCmd(t, env, args, nil)
+}
+
+// startCorralCmd is startCorral with process attributes.
+func startCorralCmd(t *testing.T, env, args []string, attr *syscall.SysProcAttr) *process {
+	t.Helper()
 	p := &process{t: t, done: make(chan struct{})}
 	p.cmd = exec.Command(corralBin, args...)
+	p.cmd.SysProcAttr = attr
 	p.cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + t.TempDir(), // no ~/.aws of the machine
+		"HOME=/nonexistent", // no ~/.aws of the machine
 		"AWS_EC2_METADATA_DISABLED=true",
 	}, env...)
 	p.cmd.Stdout = safeWriter{p}

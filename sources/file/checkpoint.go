@@ -1,6 +1,7 @@
 package file
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,6 +79,7 @@ type entry struct {
 type checkpoints struct {
 	path    string
 	entries map[fileKey]*entry
+	saved   []byte // what the file holds, to skip writes that change nothing
 }
 
 // checkpointFile is the format on disk.
@@ -138,12 +140,22 @@ func (c *checkpoints) save(forgetBefore time.Time) error {
 			delete(c.entries, k)
 			continue
 		}
-		f.Files = append(f.Files, diskEntry{Path: e.Path, Dev: k.Dev, Ino: k.Ino, fingerprint: e.fingerprint, Offset: e.Offset, Seen: e.Seen})
+		// Seen is kept to the minute: it only matters for forgetting, and
+		// an unchanged state then needs no write.
+		f.Files = append(f.Files, diskEntry{Path: e.Path, Dev: k.Dev, Ino: k.Ino, fingerprint: e.fingerprint,
+			Offset: e.Offset, Seen: e.Seen.UTC().Truncate(time.Minute)})
 	}
 	slices.SortFunc(f.Files, func(a, b diskEntry) int { return strings.Compare(a.Path, b.Path) })
 	data, err := json.Marshal(f)
 	if err != nil {
 		return fmt.Errorf("encode checkpoints: %w", err)
 	}
-	return statefile.Write(c.path, data, 0o600)
+	if bytes.Equal(data, c.saved) {
+		return nil
+	}
+	if err := statefile.Write(c.path, data, 0o600); err != nil {
+		return err
+	}
+	c.saved = data
+	return nil
 }

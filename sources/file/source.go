@@ -69,9 +69,9 @@ const (
 	DefaultPartialLineTimeout = 5 * time.Second
 	DefaultScanInterval       = time.Second
 	DefaultForgetAfter        = 24 * time.Hour
-	// checkpointInterval is how often committed positions are saved; a
-	// crash re-sends at most what was delivered in that time.
-	checkpointInterval = time.Second
+	// checkpointInterval is how often committed positions are saved when
+	// they moved; a crash re-sends at most what was delivered in that time.
+	checkpointInterval = 200 * time.Millisecond
 )
 
 // Source tails the files that match its globs.

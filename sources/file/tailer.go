@@ -45,7 +45,6 @@ type tailer struct {
 	lines   *frame.Lines
 	tracker *pipeline.Tracker
 	wake    chan struct{}
-	buf     []byte
 
 	mu sync.Mutex
 	fp fingerprint // guarded by mu
@@ -96,7 +95,6 @@ func (t *tailer) run(ctx context.Context) error {
 	if _, err := t.f.Seek(t.lines.Offset(), io.SeekStart); err != nil {
 		return fmt.Errorf("seek %s: %w", t.path, err)
 	}
-	t.buf = make([]byte, readSize)
 	wait := minPoll
 	for {
 		n, err := t.read(ctx)
@@ -125,13 +123,19 @@ func (t *tailer) run(ctx context.Context) error {
 	}
 }
 
+// readBuffers are shared by all tailers: only files being read hold one,
+// so thousands of idle files cost no buffer memory.
+var readBuffers = sync.Pool{New: func() any { return new([readSize]byte) }}
+
 // read reads the next chunk of the file and submits its complete lines.
 func (t *tailer) read(ctx context.Context) (int, error) {
-	n, err := t.f.Read(t.buf)
+	buf := readBuffers.Get().(*[readSize]byte)
+	defer readBuffers.Put(buf)
+	n, err := t.f.Read(buf[:])
 	if n > 0 {
 		t.lastData = t.src.opts.Now()
 		t.begin()
-		t.lines.Feed(t.buf[:n], t.emitFn, t.skipFn)
+		t.lines.Feed(buf[:n], t.emitFn, t.skipFn)
 		if err := t.submit(ctx); err != nil {
 			return 0, err
 		}
