@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"go.uber.org/zap"
@@ -43,6 +44,7 @@ type Agent struct {
 // New builds an agent from cfg. It resolves credentials lazily: nothing
 // is sent until Run.
 func New(ctx context.Context, cfg *config.Config, log *zap.Logger, version string) (*Agent, error) {
+	limitMemory(int64(cfg.Buffer.MaxBytes))
 	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create state_dir: %w", err)
 	}
@@ -169,4 +171,19 @@ func (a *Agent) Run(ctx context.Context) error {
 		return runErr
 	}
 	return pipeErr
+}
+
+// runtimeOverhead is the memory the process needs beyond the byte budget:
+// the Go runtime, read buffers, partial lines and the request being
+// encoded. With the default budget the soft limit is 56 MiB, below the
+// promised 64 MiB.
+const runtimeOverhead = 24 << 20
+
+// limitMemory sets the Go runtime's soft memory limit from the byte
+// budget, so the garbage collector works harder before the process grows,
+// unless the operator set GOMEMLIMIT.
+func limitMemory(budget int64) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(budget + runtimeOverhead)
+	}
 }

@@ -214,3 +214,28 @@ func TestEncodeIsValidJSON(t *testing.T) {
 		t.Errorf("body =\n%s\nwant\n%s", body, want)
 	}
 }
+
+// TestToleratesResourceAlreadyExists plays a race with another agent: the
+// service says the stream is missing, but by the time corral creates it,
+// it exists.
+func TestToleratesResourceAlreadyExists(t *testing.T) {
+	fake := cwltest.New(t, cwltest.Options{})
+	s := newSink(t, fake, nil)
+	send(t, s, request(time.Now().UnixMilli(), "first"))
+	before := len(fake.Calls())
+	fake.Inject(cwltest.Fault{Op: "PutLogEvents", Status: http.StatusBadRequest,
+		ErrorType: "ResourceNotFoundException", Message: "The specified log stream does not exist."})
+	send(t, s, request(time.Now().UnixMilli(), "second"))
+	if diff := cmp.Diff([]string{"first", "second"}, messages(fake.Events(dest.Group, dest.Stream))); diff != "" {
+		t.Errorf("stored events (-want +got):\n%s", diff)
+	}
+	var exists int
+	for _, c := range fake.Calls()[before:] {
+		if c.Op == "CreateLogStream" && c.Status == http.StatusBadRequest {
+			exists++
+		}
+	}
+	if exists != 1 {
+		t.Errorf("CreateLogStream refused %d times, want once (already exists)", exists)
+	}
+}
