@@ -6,6 +6,7 @@ package file
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/fsnotify/fsnotify"
 	"go.uber.org/zap"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/corral-logs/corral/parsers/frame"
 	"github.com/corral-logs/corral/pipeline"
@@ -56,6 +58,10 @@ type Options struct {
 	// ForgetAfter is how long the checkpoint of a file that no scan finds
 	// any more is kept. Default 24 h.
 	ForgetAfter time.Duration
+	// MaxOpenFiles caps the descriptors the source holds. Files beyond it
+	// are read in turns: an idle file's descriptor is closed for one that
+	// has data. Default 1024.
+	MaxOpenFiles int
 	// Pipeline takes the events.
 	Pipeline Submitter
 	// Log receives the source's logs. Default: none.
@@ -69,6 +75,10 @@ const (
 	DefaultPartialLineTimeout = 5 * time.Second
 	DefaultScanInterval       = time.Second
 	DefaultForgetAfter        = 24 * time.Hour
+	DefaultMaxOpenFiles       = 1024
+	// readers is how many files are read at once. Reading is cheap next
+	// to delivery; more readers would only contend for the budget.
+	readers = 2
 	// checkpointInterval is how often committed positions are saved when
 	// they moved; a crash re-sends at most what was delivered in that time.
 	checkpointInterval = 200 * time.Millisecond
@@ -80,16 +90,22 @@ type Source struct {
 	log  *zap.Logger
 	cps  *checkpoints
 
+	fds      *semaphore.Weighted // one unit per open descriptor
+	needFD   chan struct{}       // a reader waits for a descriptor
+	work     chan *tailer        // to the readers
+	serviced chan result         // from the readers
+
 	// Owned by the Run goroutine:
 	tailers map[fileKey]*tailer
 	byPath  map[string]*tailer
+	queue   []*tailer         // due for service, not yet taken by a reader
+	fdWant  bool              // close the next file that goes idle
 	warned  map[string]string // path -> the problem last logged for it
 	watched map[string]bool   // directories given to the watcher
 	ready   chan struct{}     // closed after the first scan
 	watcher *fsnotify.Watcher
 	rescan  <-chan time.Time // a scan due soon after a directory changed
-	exited  chan *tailer
-	wg      sync.WaitGroup
+	wg      sync.WaitGroup   // the readers
 }
 
 // New returns a source, with its checkpoints loaded. A corrupt checkpoint
@@ -106,6 +122,9 @@ func New(opts Options) (*Source, error) {
 	}
 	if opts.ForgetAfter <= 0 {
 		opts.ForgetAfter = DefaultForgetAfter
+	}
+	if opts.MaxOpenFiles <= 0 {
+		opts.MaxOpenFiles = DefaultMaxOpenFiles
 	}
 	if opts.Log == nil {
 		opts.Log = zap.NewNop()
@@ -125,24 +144,31 @@ func New(opts Options) (*Source, error) {
 		log.Warn("checkpoints unusable, starting without them", zap.String("path", path), zap.Error(err))
 	}
 	return &Source{
-		opts:    opts,
-		log:     log,
-		cps:     cps,
-		tailers: make(map[fileKey]*tailer),
-		byPath:  make(map[string]*tailer),
-		warned:  make(map[string]string),
-		watched: make(map[string]bool),
-		exited:  make(chan *tailer),
-		ready:   make(chan struct{}),
+		opts:     opts,
+		log:      log,
+		cps:      cps,
+		tailers:  make(map[fileKey]*tailer),
+		byPath:   make(map[string]*tailer),
+		warned:   make(map[string]string),
+		watched:  make(map[string]bool),
+		ready:    make(chan struct{}),
+		fds:      semaphore.NewWeighted(int64(opts.MaxOpenFiles)),
+		needFD:   make(chan struct{}, 1),
+		work:     make(chan *tailer),
+		serviced: make(chan result),
 	}, nil
 }
 
-// Run finds and tails files until ctx ends, then waits for its tailers to
+// Run finds and tails files until ctx ends, then waits for its readers to
 // stop and saves the positions committed so far. Call Commit after the
 // pipeline has drained to save the final ones.
 func (s *Source) Run(ctx context.Context) error {
 	s.startWatcher()
 	defer s.closeWatcher()
+	for range readers {
+		s.wg.Add(1)
+		go s.reader(ctx)
+	}
 
 	s.scan(ctx, true)
 	close(s.ready)
@@ -150,13 +176,28 @@ func (s *Source) Run(ctx context.Context) error {
 	defer scan.Stop()
 	save := time.NewTicker(checkpointInterval)
 	defer save.Stop()
+	tick := time.NewTicker(minPoll)
+	defer tick.Stop()
 
 	for {
+		var work chan<- *tailer
+		var next *tailer
+		if len(s.queue) > 0 {
+			work, next = s.work, s.queue[0]
+		}
 		select {
 		case <-ctx.Done():
 			return s.stop()
-		case t := <-s.exited:
-			s.retire(t)
+		case work <- next:
+			next.busy = true
+			s.queue[0] = nil
+			s.queue = s.queue[1:]
+		case r := <-s.serviced:
+			s.after(r)
+		case now := <-tick.C:
+			s.due(now)
+		case <-s.needFD:
+			s.freeFD()
 		case <-scan.C:
 			s.scan(ctx, false)
 		case <-save.C:
@@ -184,8 +225,10 @@ func (s *Source) Commit() error {
 	return s.cps.save(s.opts.Now().Add(-s.opts.ForgetAfter))
 }
 
-// stop waits for every tailer to return and saves checkpoints.
+// stop waits for the readers to finish what they are doing, closes every
+// file and saves checkpoints.
 func (s *Source) stop() error {
+	close(s.work)
 	done := make(chan struct{})
 	go func() {
 		s.wg.Wait()
@@ -193,9 +236,12 @@ func (s *Source) stop() error {
 	}()
 	for {
 		select {
-		case t := <-s.exited:
-			s.retire(t)
+		case r := <-s.serviced:
+			r.t.queued, r.t.busy = false, false
 		case <-done:
+			for _, t := range s.tailers {
+				t.close()
+			}
 			return s.Commit()
 		}
 	}
@@ -234,7 +280,7 @@ func (s *Source) scan(ctx context.Context, startup bool) {
 			if old := s.byPath[path]; old != nil {
 				// The path was rotated: finish the old file first, so that a
 				// stream's events keep their order. retire scans again.
-				wake(old)
+				s.wakeFile(old)
 				continue
 			}
 			if err := s.start(ctx, path, key, startup); err != nil {
@@ -291,27 +337,30 @@ func (s *Source) start(ctx context.Context, path string, key fileKey, startup bo
 	}
 	e.Path, e.fingerprint, e.Seen = path, fp, s.opts.Now()
 
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		f.Close()
+		return fmt.Errorf("seek: %w", err)
+	}
+	if !s.fds.TryAcquire(1) {
+		// At max_open_files: the file is read in turns, opened when due.
+		f.Close()
+		f = nil
+		s.fdWant = true
+	}
 	t := newTailer(s, key, path, f, offset, fp, e.tracker)
 	e.tailer = t
 	s.tailers[key] = t
 	s.byPath[path] = t
 	s.watch(filepath.Dir(path))
 	s.log.Debug("tailing file", zap.String("path", path), zap.Int64("offset", offset))
-
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		if err := t.run(ctx); err != nil {
-			s.log.Warn("stopped reading file", zap.String("path", path), zap.Error(err))
-		}
-		s.exited <- t
-	}()
+	s.enqueue(t)
 	return nil
 }
 
-// retire forgets a tailer that returned. Its entry keeps the tracker until
-// its last events are acknowledged, and where it stopped reading.
+// retire forgets a finished tailer. Its entry keeps the tracker until its
+// last events are acknowledged, and where it stopped reading.
 func (s *Source) retire(t *tailer) {
+	t.close()
 	delete(s.tailers, t.key)
 	if s.byPath[t.path] == t {
 		delete(s.byPath, t.path)

@@ -166,6 +166,31 @@ func (h *harness) waitFor(stream string, want []string, within time.Duration) {
 	}
 }
 
+// waitForSet is waitFor for streams fed by several files: each event once,
+// in any interleaving that keeps each file's order (checked by the caller
+// through want's per-file order being a subsequence).
+func (h *harness) waitForSet(stream string, want []string, within time.Duration) {
+	h.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got := h.sink.stream(stream)
+		if len(got) >= len(want) {
+			sorted := slices.Clone(got)
+			slices.Sort(sorted)
+			wantSorted := slices.Clone(want)
+			slices.Sort(wantSorted)
+			if diff := cmp.Diff(wantSorted, sorted); diff != "" {
+				h.t.Fatalf("stream %s (-want +got, sorted):\n%s", stream, diff)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("stream %s after %v: %d of %d events", stream, within, len(got), len(want))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // never checks that stream still holds exactly want after d.
 func (h *harness) stays(stream string, want []string, d time.Duration) {
 	h.t.Helper()

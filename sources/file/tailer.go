@@ -23,9 +23,12 @@ const (
 	// readSize is how much one read takes from a file, and so the most
 	// one block holds.
 	readSize = 128 << 10
+	// readQuantum is how much a reader takes from one file before it
+	// serves the others, so that a flooded file does not starve them.
+	readQuantum = 4 << 20
 	// minPoll and maxPoll bound the wait between checks of an idle file;
-	// the wait doubles while the file stays idle. inotify wakes a waiting
-	// tailer at once.
+	// the wait doubles while the file stays idle. inotify wakes a file's
+	// check at once.
 	minPoll = 50 * time.Millisecond
 	maxPoll = time.Second
 	// rotateGrace is how long a file that was renamed or replaced is still
@@ -34,23 +37,28 @@ const (
 	rotateGrace = time.Second
 )
 
-// tailer reads one file from an offset to its end, again whenever it
-// grows, until it is rotated away or deleted and drained.
+// tailer is the state of one file being followed. The Run goroutine
+// schedules it; a reader services it; never both at once.
 type tailer struct {
 	src     *Source
 	key     fileKey
 	path    string
-	f       *os.File
+	f       *os.File // nil while closed to stay under max_open_files
 	dest    pipeline.Dest
 	lines   *frame.Lines
 	tracker *pipeline.Tracker
-	wake    chan struct{}
 
 	mu sync.Mutex
-	fp fingerprint // guarded by mu
+	fp fingerprint // guarded by mu: checkpoint saves read it
 
 	lastData  time.Time // when a read last returned bytes
 	goneSince time.Time // when the path was first seen to name another file
+
+	// Scheduling, owned by the Run goroutine.
+	queued bool          // waiting for a reader, or with one
+	busy   bool          // with a reader: only the reader touches the fields above
+	next   time.Time     // when the file is due for a check
+	wait   time.Duration // the current wait between checks
 
 	// The framer's callbacks fill block; end is the input offset after the
 	// last byte a message or skip consumed.
@@ -71,11 +79,11 @@ func newTailer(s *Source, key fileKey, path string, f *os.File, offset int64, fp
 		dest:     s.opts.Route(path),
 		lines:    frame.NewLines(offset, s.opts.MaxEventBytes, s.opts.Oversize),
 		tracker:  tr,
-		wake:     make(chan struct{}, 1),
 		fp:       fp,
 		lastData: s.opts.Now(),
 		end:      offset,
 		tracked:  offset,
+		wait:     minPoll,
 	}
 	t.emitFn = t.emit
 	t.skipFn = func(end int64) { t.end = end }
@@ -89,41 +97,47 @@ func (t *tailer) fingerprint() fingerprint {
 	return t.fp
 }
 
-// run tails the file until it is gone and drained, or ctx ends.
-func (t *tailer) run(ctx context.Context) error {
-	defer t.f.Close()
-	if _, err := t.f.Seek(t.lines.Offset(), io.SeekStart); err != nil {
-		return fmt.Errorf("seek %s: %w", t.path, err)
-	}
-	wait := minPoll
-	for {
-		n, err := t.read(ctx)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			wait = minPoll
-			continue
-		}
-		done, err := t.idle(ctx)
-		if done || err != nil {
-			return err
-		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil
-		case <-t.wake:
-			timer.Stop()
-			wait = minPoll
-		case <-timer.C:
-			wait = min(wait*2, maxPoll)
-		}
-	}
+// result is what one service of a tailer found.
+type result struct {
+	t    *tailer
+	more bool  // stopped at the quantum with data left: serve again soon
+	read bool  // bytes were read
+	done bool  // the file is finished
+	err  error // why it stopped, when it stopped on an error
 }
 
-// readBuffers are shared by all tailers: only files being read hold one,
+// service reads the file to its end, or one quantum of it, then runs the
+// end-of-file checks.
+func (t *tailer) service(ctx context.Context) result {
+	r := result{t: t}
+	if t.f == nil {
+		if err := t.reopen(ctx); err != nil {
+			r.done, r.err = true, err
+			return r
+		}
+	}
+	total := 0
+	for total < readQuantum {
+		n, err := t.read(ctx)
+		if err != nil {
+			r.done, r.err = true, err
+			return r
+		}
+		if n == 0 {
+			break
+		}
+		total += n
+	}
+	r.read = total > 0
+	if total >= readQuantum {
+		r.more = true
+		return r
+	}
+	r.done, r.err = t.idle(ctx)
+	return r
+}
+
+// readBuffers are shared by all readers: only files being read hold one,
 // so thousands of idle files cost no buffer memory.
 var readBuffers = sync.Pool{New: func() any { return new([readSize]byte) }}
 
@@ -191,7 +205,7 @@ func (t *tailer) idle(ctx context.Context) (done bool, err error) {
 		}
 	}
 
-	if gone := t.gone(st); gone {
+	if t.gone(st) {
 		if t.goneSince.IsZero() {
 			t.goneSince = now
 		}
@@ -213,6 +227,47 @@ func (t *tailer) gone(st os.FileInfo) bool {
 		return true
 	}
 	return keyOf(cur) != t.key
+}
+
+// reopen opens the file again after its descriptor was closed to stay
+// under max_open_files, if its path still names it.
+func (t *tailer) reopen(ctx context.Context) error {
+	if err := t.src.acquireFD(ctx); err != nil {
+		return err
+	}
+	f, err := os.Open(t.path)
+	if err == nil {
+		var st os.FileInfo
+		if st, err = f.Stat(); err == nil && keyOf(st) != t.key {
+			err = errors.New("the path names another file now")
+		}
+		if err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		t.src.releaseFD()
+		// Limitation: a file rotated away or deleted while its descriptor
+		// was closed for max_open_files cannot be read on; what was not
+		// read of it is lost. Only files beyond the limit are exposed.
+		return fmt.Errorf("reopen %s after closing it for max_open_files: %w", t.path, err)
+	}
+	if _, err := f.Seek(t.lines.Offset(), io.SeekStart); err != nil {
+		f.Close()
+		t.src.releaseFD()
+		return fmt.Errorf("seek %s: %w", t.path, err)
+	}
+	t.f = f
+	return nil
+}
+
+// close releases the descriptor, if open.
+func (t *tailer) close() {
+	if t.f != nil {
+		t.f.Close()
+		t.f = nil
+		t.src.releaseFD()
+	}
 }
 
 // flush ships the held partial line, if any.
@@ -249,7 +304,10 @@ func (t *tailer) submit(ctx context.Context) error {
 		t.tracker.Advance(pipeline.Position{Offset: t.end})
 		t.tracked = t.end
 	}
-	if err := t.src.opts.Pipeline.Submit(ctx, b); err != nil && ctx.Err() == nil {
+	if err := t.src.opts.Pipeline.Submit(ctx, b); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		return fmt.Errorf("submit: %w", err)
 	}
 	return nil

@@ -63,7 +63,7 @@ func (s *Source) errors() <-chan error {
 // else may mean a new or rotated file, so the globs are scanned again.
 func (s *Source) notify(ev fsnotify.Event) {
 	if t := s.byPath[ev.Name]; t != nil {
-		wake(t)
+		s.wakeFile(t)
 	}
 	if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Remove) {
 		// Debounced: a burst of new files costs one scan.
@@ -75,11 +75,3 @@ func (s *Source) notify(ev fsnotify.Event) {
 
 // rescanDelay gathers a burst of directory changes into one scan.
 const rescanDelay = 20 * time.Millisecond
-
-// wake makes a waiting tailer check its file now.
-func wake(t *tailer) {
-	select {
-	case t.wake <- struct{}{}:
-	default:
-	}
-}

@@ -1,0 +1,108 @@
+package file
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// reader services due files until the source stops.
+func (s *Source) reader(ctx context.Context) {
+	defer s.wg.Done()
+	for t := range s.work {
+		s.serviced <- t.service(ctx)
+	}
+}
+
+// enqueue makes t due for service now.
+func (s *Source) enqueue(t *tailer) {
+	if t.queued {
+		return
+	}
+	t.queued = true
+	s.queue = append(s.queue, t)
+}
+
+// due queues every file whose next check has come.
+func (s *Source) due(now time.Time) {
+	for _, t := range s.tailers {
+		if !t.queued && !now.Before(t.next) {
+			s.enqueue(t)
+		}
+	}
+}
+
+// after takes a file back from a reader and decides when to look at it
+// again: at once if it has more, soon if it just had data, and less and
+// less often while it stays idle.
+func (s *Source) after(r result) {
+	t := r.t
+	t.queued, t.busy = false, false
+	if r.done {
+		if r.err != nil && !isCanceled(r.err) {
+			s.log.Warn("stopped reading file", zap.String("path", t.path), zap.Error(r.err))
+		}
+		s.retire(t)
+		return
+	}
+	switch {
+	case r.more:
+		s.enqueue(t)
+		return
+	case r.read:
+		t.wait = minPoll
+	default:
+		t.wait = min(t.wait*2, maxPoll)
+	}
+	t.next = s.opts.Now().Add(t.wait)
+	if s.fdWant {
+		// A file waits for a descriptor: this one is idle, so it gives
+		// its own up.
+		s.fdWant = false
+		t.close()
+	}
+}
+
+// wakeFile makes a file's next check happen now.
+func (s *Source) wakeFile(t *tailer) {
+	t.wait = minPoll
+	t.next = time.Time{}
+	s.enqueue(t)
+}
+
+// acquireFD takes a descriptor slot for a reader, asking the Run
+// goroutine to close an idle file when none is free.
+func (s *Source) acquireFD(ctx context.Context) error {
+	if s.fds.TryAcquire(1) {
+		return nil
+	}
+	select {
+	case s.needFD <- struct{}{}:
+	default:
+	}
+	return s.fds.Acquire(ctx, 1)
+}
+
+func (s *Source) releaseFD() { s.fds.Release(1) }
+
+// freeFD closes the descriptor of the file idle the longest that no
+// reader holds, or, when readers hold every open file, of the next one
+// to go idle.
+func (s *Source) freeFD() {
+	var oldest *tailer
+	for _, t := range s.tailers {
+		if !t.busy && t.f != nil && (oldest == nil || t.lastData.Before(oldest.lastData)) {
+			oldest = t
+		}
+	}
+	if oldest == nil {
+		s.fdWant = true
+		return
+	}
+	oldest.close()
+}
+
+func isCanceled(err error) bool {
+	return err == context.Canceled || err == context.DeadlineExceeded
+}
