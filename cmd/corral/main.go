@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -50,7 +52,7 @@ func root() *cobra.Command {
 }
 
 func runCmd() *cobra.Command {
-	var path string
+	var path, cpuProfile, memProfile string
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the agent in the foreground until SIGTERM or SIGINT",
@@ -65,6 +67,17 @@ func runCmd() *cobra.Command {
 				return exitCode(exitUsage)
 			}
 			defer log.Sync()
+
+			stopProfiles, err := startProfiles(cpuProfile, memProfile)
+			if err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), "corral:", err)
+				return exitCode(1)
+			}
+			defer func() {
+				if err := stopProfiles(); err != nil {
+					fmt.Fprintln(cmd.ErrOrStderr(), "corral:", err)
+				}
+			}()
 
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
@@ -81,7 +94,43 @@ func runCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&path, "config", "c", "/etc/corral/corral.yaml", "config file")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	cmd.Flags().StringVar(&memProfile, "memprofile", "", "write a heap profile to this file at exit")
+	_ = cmd.Flags().MarkHidden("cpuprofile") // for developers: make bench
+	_ = cmd.Flags().MarkHidden("memprofile")
 	return cmd
+}
+
+// startProfiles starts a CPU profile into cpu, if not empty, and returns a
+// function that stops it and writes a heap profile into mem, if not empty.
+func startProfiles(cpu, mem string) (stop func() error, err error) {
+	stopCPU := func() error { return nil }
+	if cpu != "" {
+		f, err := os.Create(cpu)
+		if err != nil {
+			return nil, fmt.Errorf("create CPU profile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("start CPU profile: %w", err)
+		}
+		stopCPU = func() error {
+			pprof.StopCPUProfile()
+			return f.Close()
+		}
+	}
+	return func() error {
+		err := stopCPU()
+		if mem == "" {
+			return err
+		}
+		f, ferr := os.Create(mem)
+		if ferr != nil {
+			return errors.Join(err, fmt.Errorf("create heap profile: %w", ferr))
+		}
+		runtime.GC() // the profile shows the heap as of the last collection
+		return errors.Join(err, pprof.WriteHeapProfile(f), f.Close())
+	}, nil
 }
 
 func validateCmd() *cobra.Command {

@@ -84,7 +84,7 @@ func (s *Server) tookUpstream(p *putRequest, answer []byte) []byte {
 
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(answer, &fields); err != nil {
-		s.tb.Errorf("cwltest: upstream PutLogEvents answer is not JSON: %v: %q", err, answer)
+		s.fail("upstream PutLogEvents answer is not JSON: %v: %q", err, answer)
 		return answer
 	}
 	delete(fields, "rejectedLogEventsInfo")
@@ -114,7 +114,7 @@ func (s *Server) rememberAuth(ex *exchange, auth string) {
 // upstreamFailed answers 502 when the upstream cannot be reached; that is a
 // broken test setup, so it also fails the test.
 func (s *Server) upstreamFailed(w http.ResponseWriter, ex *exchange, err error) {
-	s.tb.Errorf("cwltest: forward %s to %s: %v", ex.op, s.opts.Upstream, err)
+	s.fail("forward %s to %s: %v", ex.op, s.opts.Upstream, err)
 	s.writeError(w, ex, http.StatusBadGateway, "", fmt.Sprintf("forward to upstream: %v", err))
 }
 
@@ -122,12 +122,14 @@ func (s *Server) upstreamFailed(w http.ResponseWriter, ex *exchange, err error) 
 // Without Upstream the fake forgets the group and its streams; with
 // Upstream it sends DeleteLogGroup upstream with the Authorization of the
 // last request that named the group. It fails the test if the group does
-// not exist.
+// not exist (for a Server from Start: records a violation).
 func (s *Server) DeleteGroup(name string) {
-	s.tb.Helper()
+	if s.tb != nil {
+		s.tb.Helper()
+	}
 	if s.upstream == nil {
 		if no := s.deleteLogGroup(name); no != nil {
-			s.tb.Errorf("cwltest: delete group %s: %s", name, no.msg)
+			s.fail("delete group %s: %s", name, no.msg)
 		}
 		return
 	}
@@ -138,7 +140,7 @@ func (s *Server) DeleteGroup(name string) {
 	body, _ := json.Marshal(map[string]string{"logGroupName": name})
 	req, err := http.NewRequest(http.MethodPost, s.opts.Upstream+"/", bytes.NewReader(body))
 	if err != nil {
-		s.tb.Errorf("cwltest: delete group %s upstream: %v", name, err)
+		s.fail("delete group %s upstream: %v", name, err)
 		return
 	}
 	req.Header.Set("X-Amz-Target", targetPrefix+"DeleteLogGroup")
@@ -146,12 +148,12 @@ func (s *Server) DeleteGroup(name string) {
 	req.Header.Set("Authorization", auth)
 	resp, err := s.upstream.Do(req)
 	if err != nil {
-		s.tb.Errorf("cwltest: delete group %s upstream: %v", name, err)
+		s.fail("delete group %s upstream: %v", name, err)
 		return
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(resp.Body)
-		s.tb.Errorf("cwltest: delete group %s upstream: %s: %s", name, resp.Status, msg)
+		s.fail("delete group %s upstream: %s: %s", name, resp.Status, msg)
 	}
 }

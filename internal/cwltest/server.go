@@ -21,6 +21,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -53,9 +54,10 @@ type Options struct {
 
 	// AllowInvalid, when true, only records invalid requests as
 	// violations. When false (the default) each one also fails the test
-	// with t.Errorf. Invalid means refused as InvalidParameterException: a
-	// PutLogEvents that breaks a rule, a bad name in CreateLogGroup or
-	// CreateLogStream, a retention the service does not offer.
+	// with t.Errorf; a Server from Start only records them either way.
+	// Invalid means refused as InvalidParameterException: a PutLogEvents
+	// that breaks a rule, a bad name in CreateLogGroup or CreateLogStream,
+	// a retention the service does not offer.
 	AllowInvalid bool
 
 	// Discard, when true, stores no events: the fake keeps groups,
@@ -118,11 +120,12 @@ type Fault struct {
 // Server is a running fake on 127.0.0.1. Its methods are safe for concurrent
 // use.
 type Server struct {
-	tb       testing.TB
-	opts     Options
-	ts       *httptest.Server
-	upstream *http.Client  // nil without Options.Upstream
-	closing  chan struct{} // closed when the test ends, to cut Delays short
+	tb        testing.TB // nil for a Server from Start
+	opts      Options
+	ts        *httptest.Server
+	upstream  *http.Client  // nil without Options.Upstream
+	closing   chan struct{} // closed by Close, to cut Delays short
+	closeOnce sync.Once
 
 	down       atomic.Bool
 	requestIDs atomic.Int64
@@ -147,9 +150,28 @@ type streamKey struct{ group, stream string }
 
 type count struct{ events, bytes int64 }
 
-// New starts a fake and closes it when the test ends.
+// New starts a fake and closes it when the test ends. An invalid request
+// fails the test (unless Options.AllowInvalid), and so does a failure of the
+// fake's own setup, such as an upstream it cannot reach.
 func New(t testing.TB, opts Options) *Server {
 	t.Helper()
+	s, err := start(t, opts)
+	if err != nil {
+		t.Fatalf("cwltest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake outside a test, for programs such as benchmarks. It
+// fails nothing: invalid requests, and failures of the fake's own setup,
+// are only recorded; read them with Violations. Call Close when done.
+func Start(opts Options) (*Server, error) {
+	return start(nil, opts)
+}
+
+// start starts a fake that reports to t, or only records when t is nil.
+func start(t testing.TB, opts Options) (*Server, error) {
 	if opts.MaxEventBytes == 0 {
 		opts.MaxEventBytes = DefaultMaxEventBytes
 	}
@@ -169,17 +191,30 @@ func New(t testing.TB, opts Options) *Server {
 		s.upstream = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}}
 	}
 
-	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
-	s.ts.Listener = downListener{Listener: s.ts.Listener, s: s}
+	// httptest.NewUnstartedServer panics when it cannot listen; Start
+	// returns an error instead.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	s.ts = &httptest.Server{
+		Listener: downListener{Listener: l, s: s},
+		Config:   &http.Server{Handler: http.HandlerFunc(s.serveHTTP)},
+	}
 	s.ts.Start()
-	t.Cleanup(func() {
+	return s, nil
+}
+
+// Close stops the fake: it cuts injected delays short and closes every
+// connection. It may be called more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
 		close(s.closing)
 		s.ts.Close()
 		if s.upstream != nil {
 			s.upstream.CloseIdleConnections()
 		}
 	})
-	return s
 }
 
 // URL returns the fake's base URL, http://127.0.0.1:PORT.
@@ -286,9 +321,24 @@ func (s *Server) violate(ex *exchange) {
 	s.mu.Lock()
 	s.violations = append(s.violations, v)
 	s.mu.Unlock()
-	if !s.opts.AllowInvalid {
+	if s.tb != nil && !s.opts.AllowInvalid {
 		s.tb.Errorf("cwltest: the service would refuse %s", v)
 	}
+}
+
+// fail reports a failure of the fake's own setup, such as an upstream it
+// cannot reach: it fails the test of a Server from New, and is recorded
+// among the violations of a Server from Start.
+func (s *Server) fail(format string, args ...any) {
+	msg := fmt.Sprintf("cwltest: "+format, args...)
+	if s.tb != nil {
+		s.tb.Helper()
+		s.tb.Errorf("%s", msg)
+		return
+	}
+	s.mu.Lock()
+	s.violations = append(s.violations, msg)
+	s.mu.Unlock()
 }
 
 // record files the exchange. It runs before the answer is written, so a
@@ -436,7 +486,8 @@ func (s *Server) Calls() []Call {
 }
 
 // Violations describes every request the service would have refused as
-// invalid, in the order seen.
+// invalid, in the order seen; for a Server from Start, also the failures of
+// the fake's own setup.
 func (s *Server) Violations() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"hash/maphash"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Every generated line carries its sequence number once, as seqPrefix and
+// seqDigits decimal digits, so that the bench can tell each event apart.
+const (
+	seqPrefix = "seq="
+	seqDigits = 10
+)
+
+// lineBytes is the typical length of a generated line, without its newline.
+const lineBytes = 200
+
+// corpus is what the bench wrote and expects back: one line per sequence
+// number 0 to len(hashes)-1.
+type corpus struct {
+	hashes []uint64 // hashes[seq] is the hash of line seq, without newline
+	bytes  int64    // message bytes of all lines, without newlines
+}
+
+// hashSeed hashes the lines written and the messages received alike.
+var hashSeed = maphash.MakeSeed()
+
+// writeCorpus writes n generated lines to path. The lines are the same on
+// every run: a mix of syslog, nginx combined and JSON lines.
+func writeCorpus(path string, n int) (*corpus, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	c := &corpus{hashes: make([]uint64, n)}
+	g := newGenerator()
+	var line []byte
+	for seq := range n {
+		line = g.line(line[:0], seq)
+		c.hashes[seq] = maphash.Bytes(hashSeed, line)
+		c.bytes += int64(len(line))
+		w.Write(line)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		return nil, err
+	}
+	return c, f.Close()
+}
+
+// parseSeq returns the sequence number in msg.
+func parseSeq(msg string) (int, bool) {
+	i := strings.Index(msg, seqPrefix)
+	if i < 0 || len(msg) < i+len(seqPrefix)+seqDigits {
+		return 0, false
+	}
+	n, err := strconv.Atoi(msg[i+len(seqPrefix) : i+len(seqPrefix)+seqDigits])
+	return n, err == nil && n >= 0
+}
+
+// generator makes plausible log lines from a fixed seed.
+type generator struct {
+	rng  *rand.Rand
+	base time.Time // the clock of the lines' own timestamps
+}
+
+func newGenerator() *generator {
+	return &generator{
+		rng:  rand.New(rand.NewPCG(1, 2)),
+		base: time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC),
+	}
+}
+
+var (
+	hosts    = []string{"web-01", "web-02", "api-07", "db-03", "batch-11"}
+	programs = []string{"sshd", "cron", "systemd", "kernel", "sudo", "dockerd"}
+	methods  = []string{"GET", "GET", "GET", "POST", "PUT", "DELETE"}
+	paths    = []string{"/api/v1/items", "/api/v1/users", "/static/app.js", "/healthz", "/login"}
+	statuses = []int{200, 200, 200, 200, 201, 204, 301, 304, 404, 500}
+	agents   = []string{
+		"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+		"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15",
+		"curl/8.5.0",
+		"Go-http-client/1.1",
+	}
+	levels = []string{"debug", "info", "info", "info", "warn", "error"}
+)
+
+// line appends line seq to dst: syslog, nginx or JSON, chosen at random,
+// padded with a filler field to a length drawn from lineBytes give or take
+// 20, unless it is about that long already. A JSON line
+// stays valid JSON: its sequence number and filler are string fields.
+func (g *generator) line(dst []byte, seq int) []byte {
+	start := len(dst)
+	t := g.base.Add(time.Duration(seq) * time.Millisecond)
+	r := g.rng
+	json := false
+	switch r.IntN(3) {
+	case 0:
+		dst = fmt.Appendf(dst, "%s %s %s[%d]: session opened for user deploy from 10.%d.%d.%d port %d",
+			t.Format(time.Stamp), pick(r, hosts), pick(r, programs), 1000+r.IntN(60000),
+			r.IntN(256), r.IntN(256), r.IntN(256), 1024+r.IntN(64000))
+	case 1:
+		dst = fmt.Appendf(dst, `10.%d.%d.%d - - [%s] "%s %s/%d HTTP/1.1" %d %d "-" "%s"`,
+			r.IntN(256), r.IntN(256), r.IntN(256), t.Format("02/Jan/2006:15:04:05 -0700"),
+			pick(r, methods), pick(r, paths), r.IntN(100000), pick(r, statuses), r.IntN(50000),
+			pick(r, agents))
+	default:
+		json = true
+		dst = fmt.Appendf(dst, `{"time":"%s","level":"%s","logger":"api","msg":"request served",`+
+			`"path":"%s","status":%d,"duration_ms":%.3f,"user":"u-%06d"`,
+			t.Format(time.RFC3339Nano), pick(r, levels), pick(r, paths), pick(r, statuses),
+			r.Float64()*250, r.IntN(1000000))
+	}
+
+	// The sequence number, then filler up to the line's length.
+	seqField, padField, end := " %s%0*d", " pad=", ""
+	if json {
+		seqField, padField, end = `,"ref":"%s%0*d"`, `,"pad":"`, `"}`
+	}
+	dst = fmt.Appendf(dst, seqField, seqPrefix, seqDigits, seq)
+	want := lineBytes - 20 + r.IntN(41)
+	if pad := want - (len(dst) - start) - len(padField) - len(end); pad > 0 {
+		dst = append(dst, padField...)
+		for range pad {
+			dst = append(dst, 'a'+byte(r.IntN(26)))
+		}
+	} else if json {
+		end = "}"
+	}
+	return append(dst, end...)
+}
+
+func pick[T any](r *rand.Rand, from []T) T { return from[r.IntN(len(from))] }

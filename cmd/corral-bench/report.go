@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/corral-logs/corral/internal/cwltest"
+)
+
+// result is what one scenario measured.
+type result struct {
+	scenario   string
+	want       int           // events written
+	events     int64         // distinct events delivered intact
+	bytes      int64         // their message bytes
+	wall       time.Duration // from starting corral to the last new event accepted
+	cpu        time.Duration // corral's user and system time, whole run
+	fakeCPU    time.Duration // the bench's own (the fake's) in the same time
+	maxRSS     int64         // corral's peak resident set, bytes; see process.maxRSS
+	requests   int           // PutLogEvents requests, whatever their answer
+	wireBytes  int64         // their bodies as sent
+	duplicated int64         // deliveries beyond the first
+	corrupt    int64         // events that match no line written
+	violations []string      // requests the service would refuse
+	problems   []string      // how corral's run went wrong
+	logTail    []string      // the end of corral's log, when it went wrong
+}
+
+// lost is how many written lines were not delivered intact.
+func (r result) lost() int64 { return int64(r.want) - r.events }
+
+// failed reports a correctness failure; speed is never one.
+func (r result) failed() bool {
+	return r.lost() > 0 || r.corrupt > 0 || len(r.violations) > 0 || len(r.problems) > 0
+}
+
+// result collects the measures of a finished run.
+func (h *harness) result(t *tracker, fake *cwltest.Server, p *process, start time.Time) result {
+	r := result{
+		scenario:   h.name,
+		want:       len(t.seen),
+		events:     t.distinct.Load(),
+		bytes:      t.bytes.Load(),
+		duplicated: t.extra.Load(),
+		corrupt:    t.corrupt.Load(),
+		violations: fake.Violations(),
+	}
+	if last := t.lastNew(); !last.IsZero() {
+		r.wall = last.Sub(start)
+	}
+	for _, req := range fake.Requests() {
+		r.requests++
+		r.wireBytes += int64(req.WireBytes)
+	}
+	if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		r.maxRSS = p.maxRSS(ru)
+	} else {
+		r.problems = append(r.problems, "no resource usage for corral on this system")
+	}
+	return r
+}
+
+// printMachine prints what the numbers were measured on.
+func printMachine(w io.Writer, corral string) {
+	version := "unknown"
+	if out, err := exec.Command(corral, "version").Output(); err == nil {
+		version = strings.TrimSpace(string(out))
+	}
+	fmt.Fprintf(w, "machine: %d CPUs, %s, %s/%s, load average %s at start\n",
+		runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, loadAverage())
+	fmt.Fprintf(w, "go:      %s (the bench's; make build uses the same)\n", runtime.Version())
+	fmt.Fprintf(w, "corral:  %s (%s)\n", version, corral)
+	fmt.Fprintln(w, "fake:    internal/cwltest, in the bench's process; checks every request")
+}
+
+// cpuModel returns the first model name in /proc/cpuinfo.
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+// loadAverage returns the 1, 5 and 15 minute load averages: other work on
+// the machine slows the wall-clock numbers down, not the CPU ones.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if fields := strings.Fields(string(data)); err == nil && len(fields) >= 3 {
+		return strings.Join(fields[:3], " ")
+	}
+	return "unknown"
+}
+
+// printTable prints one row per result.
+func printTable(w io.Writer, results []result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tevents\twall s\tevents/s\tMB/s\tCPU s\tevents/CPU-s\t"+
+		"peak RSS MiB\trequests\twire B/event\tlost\tduplicated\tcorrupt\tviolations\tfake CPU s\t")
+	for _, r := range results {
+		wall, cpu := r.wall.Seconds(), r.cpu.Seconds()
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%.1f\t%.2f\t%.0f\t%.1f\t%d\t%.1f\t%d\t%d\t%d\t%d\t%.2f\t\n",
+			r.scenario, r.events, wall, per(float64(r.events), wall), per(float64(r.bytes)/1e6, wall),
+			cpu, per(float64(r.events), cpu), float64(r.maxRSS)/(1<<20), r.requests,
+			per(float64(r.wireBytes), float64(r.events)), r.lost(), r.duplicated, r.corrupt,
+			len(r.violations), r.fakeCPU.Seconds())
+	}
+	tw.Flush()
+	fmt.Fprint(w, `
+wall: start of corral to the last new event accepted; MB/s: message bytes (10^6);
+CPU: corral's whole run (rusage); peak RSS: corral's (rusage, or /proc before SIGTERM);
+wire: PutLogEvents bodies as sent, per event delivered;
+fake CPU: the bench process (the fake and the counting) while corral ran, on the same CPUs.
+`)
+}
+
+// per returns a/b, or 0 when b is 0.
+func per(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+// printFailure says what went wrong in r.
+func printFailure(w io.Writer, r result) {
+	fmt.Fprintf(w, "\nFAIL %s: %d lost, %d corrupt, %d invalid requests\n",
+		r.scenario, r.lost(), r.corrupt, len(r.violations))
+	for _, p := range r.problems {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+	const most = 10
+	for i, v := range r.violations {
+		if i == most {
+			fmt.Fprintf(w, "  ... and %d more violations\n", len(r.violations)-most)
+			break
+		}
+		fmt.Fprintf(w, "  violation: %s\n", v)
+	}
+	if len(r.logTail) > 0 {
+		fmt.Fprintln(w, "  end of corral's log:")
+		for _, l := range r.logTail {
+			fmt.Fprintf(w, "    %s\n", l)
+		}
+	}
+}
