@@ -122,6 +122,8 @@ type SourceType string
 const (
 	// SourceFile tails files matched by glob patterns.
 	SourceFile SourceType = "file"
+	// SourceJournald reads the systemd journal.
+	SourceJournald SourceType = "journald"
 )
 
 // StartAt is where a source starts reading a file it has no checkpoint for.
@@ -164,11 +166,53 @@ type Source struct {
 	// Oversize says what happens to an event that is too long. Default
 	// cloudwatch.oversize.
 	Oversize Oversize `yaml:"oversize"`
+	// MaxOpenFiles caps the descriptors a file source holds; files beyond
+	// it are read in turns. Default 1024.
+	MaxOpenFiles int `yaml:"max_open_files"`
+	// ForgetAfter is how long the checkpoint of a file that no longer
+	// exists is kept. Default 24h.
+	ForgetAfter Duration `yaml:"forget_after"`
+	// Encoding is the files' text encoding: utf-8, latin1, utf-16le or
+	// utf-16be. Default utf-8.
+	Encoding string `yaml:"encoding"`
+	// Multiline groups lines into events, such as stack traces. Optional.
+	Multiline *Multiline `yaml:"multiline,omitempty"`
+
+	// Units are the systemd units a journald source reads. Default: all.
+	Units []string `yaml:"units,omitempty"`
+	// Priority is the least important journal priority read, a name
+	// (emerg, alert, crit, err, warning, notice, info, debug) or 0 to 7.
+	// Default: all.
+	Priority string `yaml:"priority,omitempty"`
+	// Directory is a journal directory to read instead of the system's.
+	// Optional, absolute.
+	Directory string `yaml:"directory,omitempty"`
+	// IncludeKernel adds kernel messages when Units is set. Default false.
+	IncludeKernel bool `yaml:"include_kernel,omitempty"`
 
 	// GroupTemplate is LogGroup parsed.
 	GroupTemplate Template `yaml:"-"`
 	// StreamTemplate is LogStream parsed.
 	StreamTemplate Template `yaml:"-"`
+}
+
+// Multiline configures how lines are grouped into one event. Set Preset,
+// or Start and/or Continue.
+type Multiline struct {
+	// Preset is a built-in rule: java, python or go.
+	Preset string `yaml:"preset,omitempty"`
+	// Start is a regular expression (RE2) matching the first line of an
+	// event.
+	Start string `yaml:"start,omitempty"`
+	// Continue is a regular expression matching lines that continue an
+	// open event.
+	Continue string `yaml:"continue,omitempty"`
+	// Timeout is how long an open event waits for more lines. Default 1s.
+	Timeout Duration `yaml:"timeout"`
+	// MaxLines caps the lines of one event. Default 500.
+	MaxLines int `yaml:"max_lines"`
+	// MaxBytes caps the bytes of one event. Default: max_event_bytes.
+	MaxBytes ByteSize `yaml:"max_bytes"`
 }
 
 // Load reads and parses the file at path. Problems name the file by its

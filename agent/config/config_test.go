@@ -51,6 +51,9 @@ func withDefaults() *Config {
 			LogStream:          "{file_name}",
 			PartialLineTimeout: Duration(5 * time.Second),
 			Oversize:           OversizeSplit,
+			MaxOpenFiles:       1024,
+			ForgetAfter:        Duration(24 * time.Hour),
+			Encoding:           "utf-8",
 			GroupTemplate:      tmpl("/corral/{hostname}", FilePlaceholders),
 			StreamTemplate:     tmpl("{file_name}", FilePlaceholders),
 		}},
@@ -205,6 +208,9 @@ func TestLoadFull(t *testing.T) {
 			LogStream:          "{hostname}/{file_name}",
 			PartialLineTimeout: Duration(5 * time.Second),
 			Oversize:           OversizeSplit,
+			MaxOpenFiles:       1024,
+			ForgetAfter:        Duration(24 * time.Hour),
+			Encoding:           "utf-8",
 			GroupTemplate:      tmpl("/corral/system", FilePlaceholders),
 			StreamTemplate:     tmpl("{hostname}/{file_name}", FilePlaceholders),
 		}},
@@ -295,5 +301,33 @@ sources:
 	}
 	if diff := cmp.Diff(want, problems(t, src)); diff != "" {
 		t.Errorf("problems mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestJournaldSourceDefaults(t *testing.T) {
+	cfg, err := Parse("corral.yaml", []byte("sources:\n  - type: journald\n    units: [ssh.service]\n    priority: warning\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Sources[0]
+	if s.Name != "journald-0" || s.LogGroup != "/corral/{hostname}" || s.LogStream != "{unit}" {
+		t.Errorf("journald defaults: name %q, group %q, stream %q; want journald-0, /corral/{hostname}, {unit}",
+			s.Name, s.LogGroup, s.LogStream)
+	}
+	got := s.StreamTemplate.Expand(func(n string) string { return map[string]string{"unit": "ssh.service"}[n] })
+	if got != "ssh.service" {
+		t.Errorf("stream = %q, want ssh.service", got)
+	}
+}
+
+func TestMultilineDefaults(t *testing.T) {
+	cfg, err := Parse("corral.yaml", []byte("sources:\n  - type: file\n    paths: [/x]\n    multiline:\n      preset: java\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cfg.Sources[0].Multiline
+	want := &Multiline{Preset: "java", Timeout: Duration(time.Second), MaxLines: 500, MaxBytes: 1_048_550}
+	if diff := cmp.Diff(want, m); diff != "" {
+		t.Errorf("multiline (-want +got):\n%s", diff)
 	}
 }

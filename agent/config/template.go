@@ -17,6 +17,10 @@ var (
 	// FilePlaceholders fit log group and log stream templates of file
 	// sources: the host's placeholders and those of the file being read.
 	FilePlaceholders = append(slices.Clip(HostPlaceholders), "file_name", "file_path")
+	// JournalPlaceholders fit log group and log stream templates of
+	// journald sources: the entry's systemd unit, its priority name and
+	// its syslog identifier.
+	JournalPlaceholders = append(slices.Clip(HostPlaceholders), "unit", "priority", "identifier")
 )
 
 // Template is a parsed name template such as "/corral/{hostname}/{file_name}":

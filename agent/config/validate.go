@@ -33,6 +33,17 @@ const (
 	minRoleDuration     = 15 * time.Minute
 	maxRoleDuration     = 12 * time.Hour
 
+	defaultMaxOpenFiles = 1024
+	maxMaxOpenFiles     = 1 << 20
+	defaultForgetAfter  = 24 * time.Hour
+	defaultEncoding     = "utf-8"
+
+	defaultMultilineTimeout = time.Second
+	defaultMultilineLines   = 500
+	maxMultilineLines       = 100_000
+
+	defaultJournalStream = "{unit}"
+
 	defaultBufferBytes = 32 * MiB
 	// minBufferBytes holds one full PutLogEvents request (1 MiB) while the
 	// next one fills.
@@ -184,9 +195,17 @@ func (c *checker) sources(cfg *Config) {
 func (c *checker) source(s *Source, p string, cw *CloudWatch) {
 	switch {
 	case !c.set(p + ".type"):
-		c.add(p+".type", "required (want %s)", SourceFile)
+		c.add(p+".type", "required (want %s or %s)", SourceFile, SourceJournald)
+	case s.Type == SourceJournald:
+		c.journald(s, p, cw)
+		return
 	case s.Type != SourceFile:
-		c.add(p+".type", "unknown source type %s (want %s)", quote(string(s.Type)), SourceFile)
+		c.add(p+".type", "unknown source type %s (want %s or %s)", quote(string(s.Type)), SourceFile, SourceJournald)
+	}
+	for _, key := range []string{"units", "priority", "directory", "include_kernel"} {
+		if c.set(p + "." + key) {
+			c.add(p+"."+key, "only for type %s", SourceJournald)
+		}
 	}
 
 	if len(s.Paths) == 0 {
@@ -218,6 +237,101 @@ func (c *checker) source(s *Source, p string, cw *CloudWatch) {
 	c.positive(&s.PartialLineTimeout, p+".partial_line_timeout", defaultPartialLineTimeout)
 	c.oneOf((*string)(&s.Oversize), p+".oversize", "oversize mode", string(cw.Oversize),
 		string(OversizeSplit), string(OversizeTruncate))
+	c.integer(&s.MaxOpenFiles, p+".max_open_files", defaultMaxOpenFiles, 1, maxMaxOpenFiles)
+	c.positive(&s.ForgetAfter, p+".forget_after", defaultForgetAfter)
+	c.oneOf(&s.Encoding, p+".encoding", "encoding", defaultEncoding, "utf-8", "latin1", "utf-16le", "utf-16be")
+	if s.Multiline != nil {
+		c.multiline(s.Multiline, p+".multiline", cw.MaxEventBytes)
+	}
+}
+
+// journald checks a journald source; file-only keys are refused.
+func (c *checker) journald(s *Source, p string, cw *CloudWatch) {
+	for _, key := range []string{"paths", "exclude", "start_at", "partial_line_timeout", "max_open_files",
+		"forget_after", "encoding", "multiline"} {
+		if c.set(p + "." + key) {
+			c.add(p+"."+key, "only for type %s", SourceFile)
+		}
+	}
+	for j, u := range s.Units {
+		if u == "" {
+			c.add(p+".units["+strconv.Itoa(j)+"]", "must not be empty")
+		}
+	}
+	if c.set(p+".priority") && journalPriority(s.Priority) < 0 {
+		c.add(p+".priority", "want a priority name (emerg, alert, crit, err, warning, notice, info, debug) or 0 to 7, got %s",
+			quote(s.Priority))
+	}
+	if c.set(p+".directory") && !path.IsAbs(s.Directory) {
+		c.add(p+".directory", "must be an absolute path, got %s", quote(s.Directory))
+	}
+	c.inherited(&s.LogGroup, &s.GroupTemplate, p+".log_group", cw.LogGroup, defaultLogGroup, JournalPlaceholders)
+	c.inherited(&s.LogStream, &s.StreamTemplate, p+".log_stream", cw.LogStream, defaultJournalStream, JournalPlaceholders)
+	c.oneOf((*string)(&s.Oversize), p+".oversize", "oversize mode", string(cw.Oversize),
+		string(OversizeSplit), string(OversizeTruncate))
+}
+
+// inherited is template for a source whose type allows other placeholders
+// than the cloudwatch defaults: an inherited default that does not fit
+// falls back to the type's own default.
+func (c *checker) inherited(s *string, t *Template, path, inherit, fallback string, allowed []string) {
+	if !c.set(path) {
+		if _, err := ParseTemplate(inherit, allowed); err != nil {
+			inherit = fallback
+		}
+	}
+	c.template(s, t, path, inherit, allowed)
+}
+
+// journalPriorities are the syslog priority names journalctl takes.
+var journalPriorities = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
+
+// journalPriority returns the number of a priority name or digit, or -1.
+func journalPriority(s string) int {
+	if i := slices.Index(journalPriorities, s); i >= 0 {
+		return i
+	}
+	if len(s) == 1 && s[0] >= '0' && s[0] <= '7' {
+		return int(s[0] - '0')
+	}
+	return -1
+}
+
+// multilinePresets are the built-in multiline rules.
+var multilinePresets = []string{"java", "python", "go"}
+
+func (c *checker) multiline(m *Multiline, p string, maxEvent int) {
+	preset := c.set(p + ".preset")
+	if preset && !slices.Contains(multilinePresets, m.Preset) {
+		c.add(p+".preset", "unknown preset %s (want %s)", quote(m.Preset), orList(multilinePresets))
+	}
+	rules := c.set(p+".start") || c.set(p+".continue")
+	switch {
+	case preset && rules:
+		c.add(p, "set preset, or start and continue, not both")
+	case !preset && !rules:
+		c.add(p, "set preset, start or continue")
+	}
+	for _, key := range []string{"start", "continue"} {
+		v := m.Start
+		if key == "continue" {
+			v = m.Continue
+		}
+		if !c.set(p + "." + key) {
+			continue
+		}
+		if v == "" {
+			c.add(p+"."+key, "must not be empty")
+		} else if _, err := regexp.Compile(v); err != nil {
+			c.add(p+"."+key, "invalid regular expression: %v", err)
+		}
+	}
+	c.positive(&m.Timeout, p+".timeout", defaultMultilineTimeout)
+	c.integer(&m.MaxLines, p+".max_lines", defaultMultilineLines, 1, maxMultilineLines)
+	c.byteSize(&m.MaxBytes, p+".max_bytes", ByteSize(maxEvent), 1)
+	if m.MaxBytes > ByteSize(maxEvent) {
+		c.add(p+".max_bytes", "must be at most max_event_bytes (%d), got %d", maxEvent, int64(m.MaxBytes))
+	}
 }
 
 // set reports whether the key at path was written with a value that
