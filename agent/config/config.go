@@ -139,7 +139,7 @@ const (
 
 // Source is one place corral reads logs from.
 type Source struct {
-	// Type is the kind of source. Required; only file for now.
+	// Type is the kind of source: file or journald. Default file.
 	Type SourceType `yaml:"type"`
 	// Name identifies the source in checkpoints, metrics and logs. Default
 	// "<type>-<index>", such as file-0; unique; letters, digits, '.', '_'

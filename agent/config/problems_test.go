@@ -154,8 +154,8 @@ func TestParseProblems(t *testing.T) {
 			[]string{`corral.yaml:2: cloudwatch.log_group: unknown placeholder {x} ` + known}},
 
 		// Sources.
-		{"source type missing", "sources:\n  - paths: [/x]\n",
-			[]string{`corral.yaml:2: sources[0].type: required (want file or journald)`}},
+		{"source type defaults to file", "sources:\n  - paths: [x]\n",
+			[]string{`corral.yaml:2: sources[0].paths[0]: must be an absolute path, got "x"`}},
 		{"source type unknown", "sources:\n  - type: syslog\n    paths: [/x]\n",
 			[]string{`corral.yaml:2: sources[0].type: unknown source type "syslog" (want file or journald)`}},
 		{"journald refuses file keys", "sources:\n  - type: journald\n    paths: [/x]\n",

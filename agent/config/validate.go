@@ -195,7 +195,7 @@ func (c *checker) sources(cfg *Config) {
 func (c *checker) source(s *Source, p string, cw *CloudWatch) {
 	switch {
 	case !c.set(p + ".type"):
-		c.add(p+".type", "required (want %s or %s)", SourceFile, SourceJournald)
+		s.Type = SourceFile
 	case s.Type == SourceJournald:
 		c.journald(s, p, cw)
 		return

@@ -205,8 +205,8 @@ func report(ctx context.Context, moto *motoserver.Server, logs *cloudwatchlogs.C
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\n%d events in %d log groups of the logs account %s; the workload account %s holds %d log groups.\n",
-		total, len(groups), logsAccount, workloadAccount, len(own))
+	fmt.Printf("\n%d events in %s of the logs account %s; the workload account %s holds %s.\n",
+		total, plural(len(groups), "log group"), logsAccount, workloadAccount, plural(len(own), "log group"))
 	return nil
 }
 
@@ -219,4 +219,11 @@ func clip(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
