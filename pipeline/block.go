@@ -70,9 +70,10 @@ func (b *Block) Message(i int) []byte {
 // Len reports the number of events in the block.
 func (b *Block) Len() int { return len(b.Entries) }
 
-// Size reports the bytes the block holds in memory.
+// Size reports the bytes the block holds in memory: its capacity, not
+// its length, since that is what the budget must bound.
 func (b *Block) Size() int64 {
-	return int64(len(b.Data)) + int64(len(b.Entries))*entrySize
+	return int64(cap(b.Data)) + int64(cap(b.Entries))*entrySize
 }
 
 // entrySize is the memory one Entry takes.
