@@ -53,10 +53,15 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, version strin
 	if err != nil {
 		return nil, err
 	}
+	// The byte budget covers request bodies in flight too: they get a
+	// share, up to a third, and the events the rest.
+	budget := int64(cfg.Buffer.MaxBytes)
+	bodies := min(int64(cfg.CloudWatch.Concurrency)*cloudwatch.BodyReserve, budget/3)
 	sink, err := cloudwatch.New(ctx, cloudwatch.Options{
 		AWS:         awsCfg,
 		Endpoint:    cfg.AWS.EndpointURL,
 		Concurrency: cfg.CloudWatch.Concurrency,
+		BodyBytes:   bodies,
 		Log:         log.Named("cloudwatch"),
 		UserAgent:   "corral/" + version,
 	})
@@ -64,7 +69,7 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, version strin
 		return nil, err
 	}
 	pipe := pipeline.New(sink, pipeline.Options{
-		MaxBytes:      int64(cfg.Buffer.MaxBytes),
+		MaxBytes:      budget - bodies,
 		FlushInterval: time.Duration(cfg.CloudWatch.FlushInterval),
 		Concurrency:   cfg.CloudWatch.Concurrency,
 	})

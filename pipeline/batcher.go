@@ -13,7 +13,7 @@ type stream struct {
 	events   int       // pending events
 	bytes    int       // pending bytes, counted as the service counts them
 	since    time.Time // when the oldest pending event arrived
-	inflight bool
+	inflight int       // requests of this stream being sent
 }
 
 // minTick keeps a tiny flush interval from spinning the batcher.
@@ -32,19 +32,25 @@ func (p *Pipeline) batch(ctx context.Context) error {
 	tick := time.NewTicker(max(p.opts.FlushInterval/4, minTick))
 	defer tick.Stop()
 
+	// dispatch cuts the stream's requests that are due. A stream has one
+	// request in flight, or several while it holds full ones (a hot
+	// stream), so a single busy file can use every sender.
 	dispatch := func(s *stream, now time.Time) {
-		if s.inflight || s.events == 0 {
-			if !s.inflight && s.events == 0 && len(s.blocks) == 0 {
+		if s.events == 0 {
+			if s.inflight == 0 && len(s.blocks) == 0 {
 				delete(streams, s.dest)
 			}
 			return
 		}
-		if !closing && !s.full() && now.Sub(s.since) < p.opts.FlushInterval {
-			return
+		for s.events > 0 && s.inflight < p.opts.Concurrency {
+			due := closing || s.full() || now.Sub(s.since) >= p.opts.FlushInterval
+			if !due || (s.inflight > 0 && !s.full()) {
+				return
+			}
+			ready = append(ready, s.cut())
+			s.inflight++
+			inflight++
 		}
-		ready = append(ready, s.cut())
-		s.inflight = true
-		inflight++
 	}
 	accept := func(b *Block, now time.Time) {
 		s := streams[b.Dest]
@@ -76,7 +82,7 @@ func (p *Pipeline) batch(ctx context.Context) error {
 		case dest := <-p.done:
 			inflight--
 			if s := streams[dest]; s != nil {
-				s.inflight = false
+				s.inflight--
 				dispatch(s, time.Now())
 			}
 		case <-closed:

@@ -34,9 +34,14 @@ const (
 var ErrClosed = errors.New("pipeline: input closed")
 
 // Pipeline takes blocks from sources, groups their events per stream into
-// valid requests, and hands them to a Sink with bounded concurrency. One
-// request per stream is in flight at a time, so a stream's events arrive
-// in read order.
+// valid requests, and hands them to a Sink with bounded concurrency. A
+// stream has one request in flight at a time, so its events arrive in read
+// order, except while it holds more than a full request (a hot stream):
+// then full requests go out in parallel.
+//
+// Limitation: requests of a hot stream sent in parallel may be stored out
+// of read order where their events share a millisecond; CloudWatch orders
+// a stream by timestamp only.
 type Pipeline struct {
 	sink   Sink
 	opts   Options

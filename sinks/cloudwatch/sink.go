@@ -36,6 +36,10 @@ type Options struct {
 	// Concurrency is how many requests may be in flight; it sizes the
 	// connection pool. Default 8.
 	Concurrency int
+	// BodyBytes bounds the memory of request bodies being sent: a body
+	// waits for room before it goes out. Default: Concurrency requests
+	// of the largest size.
+	BodyBytes int64
 	// Retry is the backoff for failed requests.
 	Retry retry.Policy
 	// Log receives the sink's own logs. Default: none.
@@ -49,17 +53,23 @@ type Options struct {
 
 // Sink sends requests to CloudWatch Logs. It is safe for concurrent use.
 type Sink struct {
-	api   *api
-	sdk   *cloudwatchlogs.Client
-	opts  Options
-	log   *zap.Logger
-	Stats Stats
+	api    *api
+	sdk    *cloudwatchlogs.Client
+	limit  *limiter
+	bodies *pipeline.Budget // memory of the bodies in flight
+	opts   Options
+	log    *zap.Logger
+	Stats  Stats
 
 	scratch sync.Pool // of *scratch
 
 	failing  atomic.Bool  // a run of failed attempts is going on
 	failures atomic.Int64 // attempts failed in the current run
 }
+
+// BodyReserve is the memory to set aside per request in flight: a full
+// request's body with room for JSON escaping.
+const BodyReserve = pipeline.MaxRequestBytes * 5 / 4
 
 // scratch is the memory one Send reuses.
 type scratch struct {
@@ -71,6 +81,9 @@ type scratch struct {
 func New(ctx context.Context, opts Options) (*Sink, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = pipeline.DefaultConcurrency
+	}
+	if opts.BodyBytes <= 0 {
+		opts.BodyBytes = int64(opts.Concurrency) * BodyReserve
 	}
 	if opts.Log == nil {
 		opts.Log = zap.NewNop()
@@ -111,6 +124,8 @@ func New(ctx context.Context, opts Options) (*Sink, error) {
 			userAgent: opts.UserAgent,
 		},
 		sdk:     sdk,
+		limit:   newLimiter(opts.Concurrency),
+		bodies:  pipeline.NewBudget(opts.BodyBytes),
 		opts:    opts,
 		log:     opts.Log,
 		scratch: sync.Pool{New: func() any { return new(scratch) }},
@@ -156,7 +171,7 @@ func (s *Sink) put(ctx context.Context, dest pipeline.Dest, evs []event, sc *scr
 	bo := retry.NewBackoff(s.opts.Retry)
 	for {
 		sc.body = appendPutLogEvents(sc.body[:0], dest, evs)
-		answer, err := s.api.call(ctx, "PutLogEvents", sc.body)
+		answer, err := s.attempt(ctx, sc.body)
 		if err == nil {
 			s.accepted(dest, evs, answer)
 			return nil
@@ -193,6 +208,24 @@ func (s *Sink) put(ctx context.Context, dest pipeline.Dest, evs []event, sc *scr
 			return err
 		}
 	}
+}
+
+// attempt sends one PutLogEvents body within the adaptive limit of
+// requests in flight.
+func (s *Sink) attempt(ctx context.Context, body []byte) ([]byte, error) {
+	held, err := s.bodies.Acquire(ctx, int64(cap(body)))
+	if err != nil {
+		return nil, err
+	}
+	defer s.bodies.Release(held)
+	if err := s.limit.acquire(ctx); err != nil {
+		return nil, err
+	}
+	answer, err := s.api.call(ctx, "PutLogEvents", body)
+	var ae *APIError
+	throttled := errors.As(err, &ae) && classify(ae) == classThrottle
+	s.limit.release(throttled, err == nil)
+	return answer, err
 }
 
 // isolate splits a request the service refused as invalid, so that only
