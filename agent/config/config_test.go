@@ -331,3 +331,17 @@ func TestMultilineDefaults(t *testing.T) {
 		t.Errorf("multiline (-want +got):\n%s", diff)
 	}
 }
+
+func TestBooleansAndTheirErrors(t *testing.T) {
+	cfg, err := Parse("corral.yaml", []byte("sources:\n  - type: journald\n    include_kernel: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Sources[0].IncludeKernel {
+		t.Error("include_kernel: true decoded as false")
+	}
+	_, err = Parse("corral.yaml", []byte("sources:\n  - type: journald\n    include_kernel: maybe\n"))
+	if err == nil || !strings.Contains(err.Error(), `corral.yaml:3: sources[0].include_kernel: want true or false, got "maybe"`) {
+		t.Errorf("error = %v", err)
+	}
+}

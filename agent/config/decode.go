@@ -100,6 +100,15 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		v.SetInt(int64(i))
+	case reflect.Bool:
+		var b bool
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || n.Decode(&b) != nil {
+			d.wrongType(n, path, "true or false")
+			return
+		}
+		v.SetBool(b)
+	case reflect.Map:
+		d.stringMap(n, v, path)
 	case reflect.Slice:
 		d.list(n, v, path)
 	case reflect.Pointer:
@@ -111,6 +120,30 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 	default:
 		panic(fmt.Sprintf("config: field %s has unsupported type %s", path, v.Type()))
 	}
+}
+
+// stringMap decodes a mapping of scalars into the map[string]string v.
+func (d *decoder) stringMap(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode || v.Type().Key().Kind() != reflect.String || v.Type().Elem().Kind() != reflect.String {
+		d.wrongType(n, path, "a mapping of strings to strings")
+		return
+	}
+	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		keyPath := path + "." + k.Value
+		d.lines[keyPath] = k.Line
+		if k.Kind != yaml.ScalarNode || val.Kind != yaml.ScalarNode {
+			d.wrongType(val, keyPath, "a string")
+			continue
+		}
+		if m.MapIndex(reflect.ValueOf(k.Value)).IsValid() {
+			d.problem(k.Line, path, "duplicate key %s", quote(k.Value))
+			continue
+		}
+		m.SetMapIndex(reflect.ValueOf(k.Value), reflect.ValueOf(val.Value))
+	}
+	v.Set(m)
 }
 
 // list decodes a sequence node into the slice v.
