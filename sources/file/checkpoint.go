@@ -75,6 +75,20 @@ type entry struct {
 	readTo  int64             // where the last tailer of this run stopped
 }
 
+// savedState is what of an entry the file holds. Seen is kept to the
+// minute: it only matters for forgetting, and a scan that finds the same
+// files then changes nothing to write.
+type savedState struct {
+	path   string
+	fp     fingerprint
+	offset int64
+	seen   int64
+}
+
+func (e *entry) saved() savedState {
+	return savedState{e.Path, e.fingerprint, e.Offset, e.Seen.Unix() / 60}
+}
+
 // checkpoints is the saved state of every file of one source.
 type checkpoints struct {
 	path    string
@@ -129,8 +143,11 @@ func loadCheckpoints(path string) (*checkpoints, error) {
 // save writes every entry atomically, after taking the committed position
 // and fingerprint of files being read, and forgets files not seen since forgetBefore.
 func (c *checkpoints) save(forgetBefore time.Time) error {
-	f := checkpointFile{Version: checkpointVersion, Files: make([]diskEntry, 0, len(c.entries))}
+	// First bring every entry up to date and see whether anything that is
+	// saved changed: most calls find nothing to write.
+	changed := c.saved == nil
 	for k, e := range c.entries {
+		before := e.saved()
 		if e.tracker != nil {
 			e.Offset = e.tracker.Committed().Offset
 		}
@@ -138,10 +155,18 @@ func (c *checkpoints) save(forgetBefore time.Time) error {
 			e.fingerprint = e.tailer.fingerprint()
 		} else if e.Seen.Before(forgetBefore) {
 			delete(c.entries, k)
+			changed = true
 			continue
 		}
-		// Seen is kept to the minute: it only matters for forgetting, and
-		// an unchanged state then needs no write.
+		if e.saved() != before {
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	f := checkpointFile{Version: checkpointVersion, Files: make([]diskEntry, 0, len(c.entries))}
+	for k, e := range c.entries {
 		f.Files = append(f.Files, diskEntry{Path: e.Path, Dev: k.Dev, Ino: k.Ino, fingerprint: e.fingerprint,
 			Offset: e.Offset, Seen: e.Seen.UTC().Truncate(time.Minute)})
 	}

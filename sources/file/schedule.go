@@ -2,6 +2,7 @@ package file
 
 import (
 	"context"
+	"path/filepath"
 	"time"
 
 	"go.uber.org/zap"
@@ -24,8 +25,12 @@ func (s *Source) enqueue(t *tailer) {
 	s.queue = append(s.queue, t)
 }
 
-// due queues every file whose next check has come.
+// due queues every file whose next check has come, and frees a
+// descriptor for a reader that waits for one.
 func (s *Source) due(now time.Time) {
+	if s.fdWaiting.Load() > 0 {
+		s.freeFD()
+	}
 	for _, t := range s.tailers {
 		if !t.queued && !now.Before(t.next) {
 			s.enqueue(t)
@@ -53,13 +58,16 @@ func (s *Source) after(r result) {
 	case r.read:
 		t.wait = minPoll
 	default:
-		t.wait = min(t.wait*2, maxPoll)
+		ceiling := maxPoll
+		if s.watchedOK[filepath.Dir(t.path)] {
+			ceiling = maxPollWatched
+		}
+		t.wait = min(t.wait*2, ceiling)
 	}
 	t.next = s.opts.Now().Add(t.wait)
-	if s.fdWant {
-		// A file waits for a descriptor: this one is idle, so it gives
+	if s.fdWaiting.Load() > 0 {
+		// A reader waits for a descriptor: this file is idle, so it gives
 		// its own up.
-		s.fdWant = false
 		t.close()
 	}
 }
@@ -77,6 +85,8 @@ func (s *Source) acquireFD(ctx context.Context) error {
 	if s.fds.TryAcquire(1) {
 		return nil
 	}
+	s.fdWaiting.Add(1)
+	defer s.fdWaiting.Add(-1)
 	select {
 	case s.needFD <- struct{}{}:
 	default:
@@ -87,8 +97,8 @@ func (s *Source) acquireFD(ctx context.Context) error {
 func (s *Source) releaseFD() { s.fds.Release(1) }
 
 // freeFD closes the descriptor of the file idle the longest that no
-// reader holds, or, when readers hold every open file, of the next one
-// to go idle.
+// reader holds. When readers hold every open file, the next one to go
+// idle gives its descriptor up (see after).
 func (s *Source) freeFD() {
 	var oldest *tailer
 	for _, t := range s.tailers {
@@ -96,11 +106,9 @@ func (s *Source) freeFD() {
 			oldest = t
 		}
 	}
-	if oldest == nil {
-		s.fdWant = true
-		return
+	if oldest != nil {
+		oldest.close()
 	}
-	oldest.close()
 }
 
 func isCanceled(err error) bool {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -90,22 +91,25 @@ type Source struct {
 	log  *zap.Logger
 	cps  *checkpoints
 
-	fds      *semaphore.Weighted // one unit per open descriptor
-	needFD   chan struct{}       // a reader waits for a descriptor
-	work     chan *tailer        // to the readers
-	serviced chan result         // from the readers
+	fds       *semaphore.Weighted // one unit per open descriptor
+	needFD    chan struct{}       // a reader waits for a descriptor
+	fdWaiting atomic.Int32        // readers waiting for a descriptor
+	work      chan *tailer        // to the readers
+	serviced  chan result         // from the readers
 
 	// Owned by the Run goroutine:
-	tailers map[fileKey]*tailer
-	byPath  map[string]*tailer
-	queue   []*tailer         // due for service, not yet taken by a reader
-	fdWant  bool              // close the next file that goes idle
-	warned  map[string]string // path -> the problem last logged for it
-	watched map[string]bool   // directories given to the watcher
-	ready   chan struct{}     // closed after the first scan
-	watcher *fsnotify.Watcher
-	rescan  <-chan time.Time // a scan due soon after a directory changed
-	wg      sync.WaitGroup   // the readers
+	tailers     map[fileKey]*tailer
+	byPath      map[string]*tailer
+	queue       []*tailer         // due for service, not yet taken by a reader
+	fdWant      bool              // close the next file that goes idle
+	warned      map[string]string // path -> the problem last logged for it
+	watched     map[string]bool   // directories given to the watcher
+	watchedOK   map[string]bool   // directories the watcher accepted
+	watchFailed bool              // a watch failed; said once
+	ready       chan struct{}     // closed after the first scan
+	watcher     *fsnotify.Watcher
+	rescan      <-chan time.Time // a scan due soon after a directory changed
+	wg          sync.WaitGroup   // the readers
 }
 
 // New returns a source, with its checkpoints loaded. A corrupt checkpoint
@@ -144,18 +148,19 @@ func New(opts Options) (*Source, error) {
 		log.Warn("checkpoints unusable, starting without them", zap.String("path", path), zap.Error(err))
 	}
 	return &Source{
-		opts:     opts,
-		log:      log,
-		cps:      cps,
-		tailers:  make(map[fileKey]*tailer),
-		byPath:   make(map[string]*tailer),
-		warned:   make(map[string]string),
-		watched:  make(map[string]bool),
-		ready:    make(chan struct{}),
-		fds:      semaphore.NewWeighted(int64(opts.MaxOpenFiles)),
-		needFD:   make(chan struct{}, 1),
-		work:     make(chan *tailer),
-		serviced: make(chan result),
+		opts:      opts,
+		log:       log,
+		cps:       cps,
+		tailers:   make(map[fileKey]*tailer),
+		byPath:    make(map[string]*tailer),
+		warned:    make(map[string]string),
+		watched:   make(map[string]bool),
+		watchedOK: make(map[string]bool),
+		ready:     make(chan struct{}),
+		fds:       semaphore.NewWeighted(int64(opts.MaxOpenFiles)),
+		needFD:    make(chan struct{}, 1),
+		work:      make(chan *tailer),
+		serviced:  make(chan result),
 	}, nil
 }
 
@@ -259,6 +264,15 @@ func (s *Source) scan(ctx context.Context, startup bool) {
 			matches, _ = doublestar.FilepathGlob(pattern, doublestar.WithFilesOnly())
 		}
 		for _, path := range matches {
+			if t := s.byPath[path]; t != nil {
+				// Followed already; its tailer notices when the path moves
+				// on to another file, and a rescan follows.
+				seen[t.key] = true
+				if e := s.cps.entries[t.key]; e != nil {
+					e.Seen = now
+				}
+				continue
+			}
 			if s.excluded(path) {
 				continue
 			}
@@ -345,7 +359,6 @@ func (s *Source) start(ctx context.Context, path string, key fileKey, startup bo
 		// At max_open_files: the file is read in turns, opened when due.
 		f.Close()
 		f = nil
-		s.fdWant = true
 	}
 	t := newTailer(s, key, path, f, offset, fp, e.tracker)
 	e.tailer = t

@@ -28,9 +28,10 @@ const (
 	readQuantum = 4 << 20
 	// minPoll and maxPoll bound the wait between checks of an idle file;
 	// the wait doubles while the file stays idle. inotify wakes a file's
-	// check at once.
-	minPoll = 50 * time.Millisecond
-	maxPoll = time.Second
+	// check at once, so a watched file is polled only as a safety net.
+	minPoll        = 50 * time.Millisecond
+	maxPoll        = time.Second
+	maxPollWatched = 5 * time.Second
 	// rotateGrace is how long a file that was renamed or replaced is still
 	// read after it was noticed, for writers that finish a line into the
 	// old file before they reopen.
@@ -111,6 +112,12 @@ type result struct {
 func (t *tailer) service(ctx context.Context) result {
 	r := result{t: t}
 	if t.f == nil {
+		// Closed for max_open_files: a stat tells whether it has news,
+		// without spending a descriptor.
+		st, err := os.Stat(t.path)
+		if err == nil && keyOf(st) == t.key && st.Size() == t.lines.Offset() && t.lines.Pending() == 0 {
+			return r
+		}
 		if err := t.reopen(ctx); err != nil {
 			r.done, r.err = true, err
 			return r

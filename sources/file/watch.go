@@ -39,8 +39,14 @@ func (s *Source) watch(dir string) {
 	}
 	s.watched[dir] = true
 	if err := s.watcher.Add(dir); err != nil {
-		s.log.Warn("cannot watch directory, polling it", zap.String("path", dir), zap.Error(err))
+		if !s.watchFailed {
+			s.watchFailed = true
+			s.log.Warn("cannot watch directory (inotify limit?), polling it and any other that fails",
+				zap.String("path", dir), zap.Error(err))
+		}
+		return
 	}
+	s.watchedOK[dir] = true
 }
 
 // events and errors return the watcher's channels, or nil ones that never
