@@ -98,6 +98,26 @@ type CloudWatch struct {
 	// Concurrency is the number of requests in flight. Default 8, 1 to 64.
 	Concurrency int `yaml:"concurrency"`
 
+	// Settings of the log groups corral creates; a source may override
+	// each. Existing groups are left as they are, except their retention
+	// with ManageRetention.
+	//
+	// RetentionDays is the retention of created groups, one of the values
+	// the service accepts. Default 0: never expire.
+	RetentionDays int `yaml:"retention_days"`
+	// KMSKeyID is the ARN of a KMS key to encrypt created groups. Optional.
+	KMSKeyID string `yaml:"kms_key_id,omitempty"`
+	// Tags are set on created groups. Optional.
+	Tags map[string]string `yaml:"tags,omitempty"`
+	// LogGroupClass is STANDARD or INFREQUENT_ACCESS. Default STANDARD.
+	LogGroupClass string `yaml:"log_group_class"`
+	// DeletionProtection protects created groups from deletion. Default
+	// false.
+	DeletionProtection bool `yaml:"deletion_protection"`
+	// ManageRetention sets the retention of existing groups to
+	// RetentionDays too. Default false.
+	ManageRetention bool `yaml:"manage_retention"`
+
 	// GroupTemplate is LogGroup parsed.
 	GroupTemplate Template `yaml:"-"`
 	// StreamTemplate is LogStream parsed.
@@ -190,10 +210,32 @@ type Source struct {
 	// IncludeKernel adds kernel messages when Units is set. Default false.
 	IncludeKernel bool `yaml:"include_kernel,omitempty"`
 
+	// Overrides of the cloudwatch group settings for this source's groups,
+	// and of the role to assume. Each defaults to the cloudwatch or aws one.
+	RetentionDays      int               `yaml:"retention_days,omitempty"`
+	KMSKeyID           string            `yaml:"kms_key_id,omitempty"`
+	Tags               map[string]string `yaml:"tags,omitempty"`
+	LogGroupClass      string            `yaml:"log_group_class,omitempty"`
+	DeletionProtection *bool             `yaml:"deletion_protection,omitempty"`
+	AssumeRole         *AssumeRole       `yaml:"assume_role,omitempty"`
+
+	// Group is the resolved group settings of this source.
+	Group GroupSettings `yaml:"-"`
+
 	// GroupTemplate is LogGroup parsed.
 	GroupTemplate Template `yaml:"-"`
 	// StreamTemplate is LogStream parsed.
 	StreamTemplate Template `yaml:"-"`
+}
+
+// GroupSettings are what corral sets on a log group it creates.
+type GroupSettings struct {
+	RetentionDays      int
+	KMSKeyID           string
+	Tags               map[string]string
+	LogGroupClass      string
+	DeletionProtection bool
+	ManageRetention    bool
 }
 
 // Multiline configures how lines are grouped into one event. Set Preset,

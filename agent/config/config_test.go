@@ -39,6 +39,7 @@ func withDefaults() *Config {
 			MaxEventBytes:  1_048_550,
 			Oversize:       OversizeSplit,
 			Concurrency:    8,
+			LogGroupClass:  "STANDARD",
 			GroupTemplate:  tmpl("/corral/{hostname}", FilePlaceholders),
 			StreamTemplate: tmpl("{file_name}", FilePlaceholders),
 		},
@@ -54,6 +55,8 @@ func withDefaults() *Config {
 			MaxOpenFiles:       1024,
 			ForgetAfter:        Duration(24 * time.Hour),
 			Encoding:           "utf-8",
+			LogGroupClass:      "STANDARD",
+			Group:              GroupSettings{LogGroupClass: "STANDARD"},
 			GroupTemplate:      tmpl("/corral/{hostname}", FilePlaceholders),
 			StreamTemplate:     tmpl("{file_name}", FilePlaceholders),
 		}},
@@ -195,6 +198,7 @@ func TestLoadFull(t *testing.T) {
 			MaxEventBytes:  1_048_550,
 			Oversize:       OversizeSplit,
 			Concurrency:    8,
+			LogGroupClass:  "STANDARD",
 			GroupTemplate:  tmpl("/corral/{hostname}", FilePlaceholders),
 			StreamTemplate: tmpl("{file_name}", FilePlaceholders),
 		},
@@ -211,6 +215,8 @@ func TestLoadFull(t *testing.T) {
 			MaxOpenFiles:       1024,
 			ForgetAfter:        Duration(24 * time.Hour),
 			Encoding:           "utf-8",
+			LogGroupClass:      "STANDARD",
+			Group:              GroupSettings{LogGroupClass: "STANDARD"},
 			GroupTemplate:      tmpl("/corral/system", FilePlaceholders),
 			StreamTemplate:     tmpl("{hostname}/{file_name}", FilePlaceholders),
 		}},
@@ -343,5 +349,35 @@ func TestBooleansAndTheirErrors(t *testing.T) {
 	_, err = Parse("corral.yaml", []byte("sources:\n  - type: journald\n    include_kernel: maybe\n"))
 	if err == nil || !strings.Contains(err.Error(), `corral.yaml:3: sources[0].include_kernel: want true or false, got "maybe"`) {
 		t.Errorf("error = %v", err)
+	}
+}
+
+func TestGroupSettingsInheritAndOverride(t *testing.T) {
+	cfg, err := Parse("corral.yaml", []byte(`cloudwatch:
+  retention_days: 30
+  tags: {team: platform}
+  deletion_protection: true
+  manage_retention: true
+sources:
+  - paths: [/a]
+  - paths: [/b]
+    retention_days: 365
+    log_group_class: INFREQUENT_ACCESS
+    deletion_protection: false
+    kms_key_id: arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []GroupSettings{
+		{RetentionDays: 30, Tags: map[string]string{"team": "platform"}, LogGroupClass: "STANDARD",
+			DeletionProtection: true, ManageRetention: true},
+		{RetentionDays: 365, Tags: map[string]string{"team": "platform"}, LogGroupClass: "INFREQUENT_ACCESS",
+			KMSKeyID: "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab", ManageRetention: true},
+	}
+	for i, w := range want {
+		if diff := cmp.Diff(w, cfg.Sources[i].Group); diff != "" {
+			t.Errorf("source %d group settings (-want +got):\n%s", i, diff)
+		}
 	}
 }

@@ -43,6 +43,7 @@ const (
 	maxMultilineLines       = 100_000
 
 	defaultJournalStream = "{unit}"
+	defaultLogGroupClass = "STANDARD"
 
 	defaultBufferBytes = 32 * MiB
 	// minBufferBytes holds one full PutLogEvents request (1 MiB) while the
@@ -125,8 +126,9 @@ func (c *checker) aws(a *AWS) {
 	}
 }
 
-func (c *checker) assumeRole(r *AssumeRole) {
-	const p = "aws.assume_role"
+func (c *checker) assumeRole(r *AssumeRole) { c.assumeRoleAt(r, "aws.assume_role") }
+
+func (c *checker) assumeRoleAt(r *AssumeRole, p string) {
 	switch {
 	case !c.set(p + ".role_arn"):
 		c.add(p+".role_arn", "required when assume_role is present")
@@ -157,6 +159,58 @@ func (c *checker) cloudWatch(cw *CloudWatch) {
 	c.oneOf((*string)(&cw.Oversize), p+".oversize", "oversize mode", string(defaultOversize),
 		string(OversizeSplit), string(OversizeTruncate))
 	c.integer(&cw.Concurrency, p+".concurrency", defaultConcurrency, 1, maxConcurrency)
+	c.groupSettings(&cw.RetentionDays, &cw.KMSKeyID, cw.Tags, &cw.LogGroupClass, p, defaultLogGroupClass)
+}
+
+// retentionDays are the values PutRetentionPolicy accepts (CloudWatch
+// Logs API reference, PutRetentionPolicy).
+var retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+	1827, 2192, 2557, 2922, 3288, 3653}
+
+// groupSettings checks the log group settings under p.
+func (c *checker) groupSettings(days *int, kms *string, tags map[string]string, class *string, p, defClass string) {
+	if c.set(p+".retention_days") && *days != 0 && !slices.Contains(retentionDays, *days) {
+		c.add(p+".retention_days", "not a retention the service accepts, got %d (want one of %s)",
+			*days, strings.Trim(fmt.Sprint(retentionDays), "[]"))
+	}
+	if c.set(p+".kms_key_id") && !kmsKeyARN.MatchString(*kms) {
+		c.add(p+".kms_key_id", "want a KMS key ARN like %q, got %s",
+			"arn:aws:kms:us-east-1:123456789012:key/...", quote(*kms))
+	}
+	for k, v := range tags {
+		if k == "" || len(k) > 128 || len(v) > 256 || strings.HasPrefix(k, "aws:") {
+			c.add(p+".tags."+k, "tag keys are 1 to 128 characters not starting with aws:, values at most 256")
+		}
+	}
+	c.oneOf(class, p+".log_group_class", "log group class", defClass, "STANDARD", "INFREQUENT_ACCESS")
+}
+
+// kmsKeyARN matches a KMS key ARN, which CreateLogGroup requires.
+var kmsKeyARN = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$`)
+
+// resolveGroup fills s.Group from the source's overrides and cw.
+func resolveGroup(s *Source, cw *CloudWatch) {
+	g := GroupSettings{
+		RetentionDays: cw.RetentionDays, KMSKeyID: cw.KMSKeyID, Tags: cw.Tags,
+		LogGroupClass: cw.LogGroupClass, DeletionProtection: cw.DeletionProtection,
+		ManageRetention: cw.ManageRetention,
+	}
+	if s.RetentionDays != 0 {
+		g.RetentionDays = s.RetentionDays
+	}
+	if s.KMSKeyID != "" {
+		g.KMSKeyID = s.KMSKeyID
+	}
+	if s.Tags != nil {
+		g.Tags = s.Tags
+	}
+	if s.LogGroupClass != "" {
+		g.LogGroupClass = s.LogGroupClass
+	}
+	if s.DeletionProtection != nil {
+		g.DeletionProtection = *s.DeletionProtection
+	}
+	s.Group = g
 }
 
 func (c *checker) sources(cfg *Config) {
@@ -176,6 +230,11 @@ func (c *checker) sources(cfg *Config) {
 			continue
 		}
 		c.source(s, p, &cfg.CloudWatch)
+		c.groupSettings(&s.RetentionDays, &s.KMSKeyID, s.Tags, &s.LogGroupClass, p, cfg.CloudWatch.LogGroupClass)
+		if s.AssumeRole != nil {
+			c.assumeRoleAt(s.AssumeRole, p+".assume_role")
+		}
+		resolveGroup(s, &cfg.CloudWatch)
 
 		if !c.set(p + ".name") {
 			s.Name = string(s.Type) + "-" + strconv.Itoa(i)

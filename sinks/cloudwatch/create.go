@@ -22,15 +22,80 @@ func (s *Sink) create(ctx context.Context, dest pipeline.Dest) error {
 	if !errors.As(err, &missing) {
 		return err
 	}
-	_, err = s.sdk.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(dest.Group)})
+	g := s.opts.Group
+	_, err = s.sdk.CreateLogGroup(ctx, createGroupInput(dest.Group, g))
 	var exists *types.ResourceAlreadyExistsException
 	if err != nil && !errors.As(err, &exists) {
 		return fmt.Errorf("create log group %s: %w", dest.Group, err)
 	}
 	if err == nil {
 		s.log.Info("created log group", zap.String("log_group", dest.Group))
+		if g.RetentionDays > 0 {
+			if err := s.putRetention(ctx, dest.Group); err != nil {
+				return err
+			}
+		}
+		s.managed.Store(dest.Group, struct{}{})
 	}
 	return s.createStream(ctx, dest)
+}
+
+// createGroupInput is the CreateLogGroup request for a group with g.
+func createGroupInput(group string, g GroupSettings) *cloudwatchlogs.CreateLogGroupInput {
+	in := &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(group), Tags: g.Tags}
+	if g.KMSKeyID != "" {
+		in.KmsKeyId = aws.String(g.KMSKeyID)
+	}
+	if g.Class != "" {
+		in.LogGroupClass = types.LogGroupClass(g.Class)
+	}
+	if g.DeletionProtection {
+		in.DeletionProtectionEnabled = aws.Bool(true)
+	}
+	return in
+}
+
+// GroupSettings are what a sink sets on a log group it creates.
+type GroupSettings struct {
+	RetentionDays      int // 0: never expire
+	KMSKeyID           string
+	Tags               map[string]string
+	Class              string // STANDARD or INFREQUENT_ACCESS
+	DeletionProtection bool
+	// ManageRetention sets RetentionDays on existing groups too, once per
+	// group and run.
+	ManageRetention bool
+}
+
+// manageRetention sets the configured retention on an existing group the
+// first time the sink writes to it, when asked to manage retention. A
+// failure is logged and tried again at the next request.
+func (s *Sink) manageRetention(ctx context.Context, group string) {
+	g := s.opts.Group
+	if !g.ManageRetention || g.RetentionDays <= 0 {
+		return
+	}
+	if _, done := s.managed.Load(group); done {
+		return
+	}
+	err := s.putRetention(ctx, group)
+	var missing *types.ResourceNotFoundException
+	if err != nil && !errors.As(err, &missing) {
+		s.log.Warn("set retention", zap.String("log_group", group), zap.Error(err))
+		return
+	}
+	s.managed.Store(group, struct{}{}) // a missing group gets it when created
+}
+
+func (s *Sink) putRetention(ctx context.Context, group string) error {
+	_, err := s.sdk.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{
+		LogGroupName:    aws.String(group),
+		RetentionInDays: aws.Int32(int32(s.opts.Group.RetentionDays)),
+	})
+	if err != nil {
+		return fmt.Errorf("set retention of %s: %w", group, err)
+	}
+	return nil
 }
 
 func (s *Sink) createStream(ctx context.Context, dest pipeline.Dest) error {

@@ -36,10 +36,12 @@ type Options struct {
 	// Concurrency is how many requests may be in flight; it sizes the
 	// connection pool. Default 8.
 	Concurrency int
-	// BodyBytes bounds the memory of request bodies being sent: a body
-	// waits for room before it goes out. Default: Concurrency requests
-	// of the largest size.
-	BodyBytes int64
+	// Bodies bounds the memory of request bodies being sent, shared by
+	// every sink of the agent: a body waits for room before it goes out.
+	// Default: a budget of Concurrency requests of the largest size.
+	Bodies *pipeline.Budget
+	// Group is what the sink sets on log groups it creates.
+	Group GroupSettings
 	// Retry is the backoff for failed requests.
 	Retry retry.Policy
 	// Log receives the sink's own logs. Default: none.
@@ -65,6 +67,7 @@ type Sink struct {
 
 	failing  atomic.Bool  // a run of failed attempts is going on
 	failures atomic.Int64 // attempts failed in the current run
+	managed  sync.Map     // group name -> struct{}: retention set once
 }
 
 // BodyReserve is the memory to set aside per request in flight: a full
@@ -82,8 +85,8 @@ func New(ctx context.Context, opts Options) (*Sink, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = pipeline.DefaultConcurrency
 	}
-	if opts.BodyBytes <= 0 {
-		opts.BodyBytes = int64(opts.Concurrency) * BodyReserve
+	if opts.Bodies == nil {
+		opts.Bodies = pipeline.NewBudget(int64(opts.Concurrency) * BodyReserve)
 	}
 	if opts.Log == nil {
 		opts.Log = zap.NewNop()
@@ -125,7 +128,7 @@ func New(ctx context.Context, opts Options) (*Sink, error) {
 		},
 		sdk:     sdk,
 		limit:   newLimiter(opts.Concurrency),
-		bodies:  pipeline.NewBudget(opts.BodyBytes),
+		bodies:  opts.Bodies,
 		opts:    opts,
 		log:     opts.Log,
 		scratch: sync.Pool{New: func() any { return new(scratch) }},
@@ -143,6 +146,7 @@ func (s *Sink) Send(ctx context.Context, r *pipeline.Request) error {
 	if len(evs) == 0 {
 		return nil
 	}
+	s.manageRetention(ctx, r.Dest.Group)
 	return s.put(ctx, r.Dest, evs, sc)
 }
 
