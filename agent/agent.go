@@ -61,7 +61,7 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, version strin
 		AWS:         awsCfg,
 		Endpoint:    cfg.AWS.EndpointURL,
 		Concurrency: cfg.CloudWatch.Concurrency,
-		BodyBytes:   bodies,
+		Bodies:      pipeline.NewBudget(bodies),
 		Log:         log.Named("cloudwatch"),
 		UserAgent:   "corral/" + version,
 	})
