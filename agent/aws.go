@@ -14,11 +14,6 @@ import (
 	"github.com/corral-logs/corral/agent/config"
 )
 
-// credentialsExpiryWindow is how long before assumed credentials expire
-// that they are refreshed, so that no request is signed with credentials
-// about to lapse.
-const credentialsExpiryWindow = 2 * time.Minute
-
 // loadAWS builds the AWS configuration: the standard credential chain of
 // the host (instance profile, task role, web identity, environment), and
 // on top of it the role in the logs account when one is configured.
@@ -45,13 +40,32 @@ func loadAWS(ctx context.Context, c config.AWS, host Host) (aws.Config, error) {
 			o.RoleSessionName = sessionName(r.SessionTemplate.Expand(host.Lookup))
 			o.Duration = time.Duration(r.Duration)
 		})
-		window := min(credentialsExpiryWindow, time.Duration(r.Duration)/4)
-		cfg.Credentials = aws.NewCredentialsCache(provider, func(o *aws.CredentialsCacheOptions) {
-			o.ExpiryWindow = window
-			o.ExpiryWindowJitterFrac = 0.5
-		})
+		cfg.Credentials = aws.NewCredentialsCache(early{provider, time.Now})
 	}
 	return cfg, nil
+}
+
+// refreshMargin is the longest before expiry that assumed credentials are
+// refreshed; shorter lifetimes are refreshed at half their life.
+const refreshMargin = 5 * time.Minute
+
+// early makes credentials expire, for the cache, before they really do:
+// min(refreshMargin, half their lifetime) early, measured on what STS
+// granted rather than what was asked for, so that no request is signed
+// with credentials about to lapse.
+type early struct {
+	aws.CredentialsProvider
+	now func() time.Time
+}
+
+func (e early) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := e.CredentialsProvider.Retrieve(ctx)
+	if err != nil || !c.CanExpire {
+		return c, err
+	}
+	life := c.Expires.Sub(e.now())
+	c.Expires = c.Expires.Add(-min(refreshMargin, life/2))
+	return c, nil
 }
 
 // maxSessionName is STS's limit on a role session name.
