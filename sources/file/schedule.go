@@ -65,6 +65,9 @@ func (s *Source) after(r result) {
 		t.wait = min(t.wait*2, ceiling)
 	}
 	t.next = s.opts.Now().Add(t.wait)
+	if due, ok := t.flushDue(); ok && due.Before(t.next) {
+		t.next = due // a partial line or an open event is due to ship
+	}
 	if s.fdWaiting.Load() > 0 {
 		// A reader waits for a descriptor: this file is idle, so it gives
 		// its own up.

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/corral-logs/corral/parsers/frame"
+	"github.com/corral-logs/corral/parsers/multiline"
 	"github.com/corral-logs/corral/pipeline"
 )
 
@@ -49,6 +50,13 @@ type Options struct {
 	MaxEventBytes int
 	// Oversize says how long lines are cut.
 	Oversize frame.Oversize
+	// Encoding is the files' text encoding. Default UTF-8.
+	Encoding frame.Encoding
+	// Multiline, when set, groups lines into events; MultilineTimeout is
+	// how long an open event waits for more lines (default 1 s). Its
+	// MaxBytes, when set, is also the framing limit.
+	Multiline        *multiline.Rule
+	MultilineTimeout time.Duration
 	// PartialLineTimeout is how long a last line without newline waits
 	// for the rest before it ships on its own. Default 5 s.
 	PartialLineTimeout time.Duration
@@ -77,6 +85,7 @@ const (
 	DefaultScanInterval       = time.Second
 	DefaultForgetAfter        = 24 * time.Hour
 	DefaultMaxOpenFiles       = 1024
+	DefaultMultilineTimeout   = time.Second
 	// readers is how many files are read at once. Reading is cheap next
 	// to delivery; more readers would only contend for the budget.
 	readers = 2
@@ -126,6 +135,9 @@ func New(opts Options) (*Source, error) {
 	}
 	if opts.ForgetAfter <= 0 {
 		opts.ForgetAfter = DefaultForgetAfter
+	}
+	if opts.MultilineTimeout <= 0 {
+		opts.MultilineTimeout = DefaultMultilineTimeout
 	}
 	if opts.MaxOpenFiles <= 0 {
 		opts.MaxOpenFiles = DefaultMaxOpenFiles
@@ -245,6 +257,7 @@ func (s *Source) stop() error {
 			r.t.queued, r.t.busy = false, false
 		case <-done:
 			for _, t := range s.tailers {
+				t.finishEvent()
 				t.close()
 			}
 			return s.Commit()

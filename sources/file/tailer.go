@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/corral-logs/corral/parsers/frame"
+	"github.com/corral-logs/corral/parsers/multiline"
 	"github.com/corral-logs/corral/pipeline"
 )
 
@@ -47,6 +48,7 @@ type tailer struct {
 	f       *os.File // nil while closed to stay under max_open_files
 	dest    pipeline.Dest
 	lines   *frame.Lines
+	group   *multiline.Grouper // nil without multiline
 	tracker *pipeline.Tracker
 
 	mu sync.Mutex
@@ -69,16 +71,21 @@ type tailer struct {
 	tracked int64 // the last offset given to the tracker
 	emitFn  func([]byte, int64)
 	skipFn  func(int64)
+	eventFn func([]byte, int64, int64) // the grouper's output
 }
 
 func newTailer(s *Source, key fileKey, path string, f *os.File, offset int64, fp fingerprint, tr *pipeline.Tracker) *tailer {
+	limit := s.opts.MaxEventBytes
+	if m := s.opts.Multiline; m != nil && m.MaxBytes > 0 {
+		limit = min(limit, m.MaxBytes)
+	}
 	t := &tailer{
 		src:      s,
 		key:      key,
 		path:     path,
 		f:        f,
 		dest:     s.opts.Route(path),
-		lines:    frame.NewLines(offset, s.opts.MaxEventBytes, s.opts.Oversize),
+		lines:    frame.NewLines(offset, limit, s.opts.Oversize),
 		tracker:  tr,
 		fp:       fp,
 		lastData: s.opts.Now(),
@@ -86,8 +93,19 @@ func newTailer(s *Source, key fileKey, path string, f *os.File, offset int64, fp
 		tracked:  offset,
 		wait:     minPoll,
 	}
+	t.lines.SetEncoding(s.opts.Encoding)
 	t.emitFn = t.emit
 	t.skipFn = func(end int64) { t.end = end }
+	if s.opts.Multiline != nil {
+		t.group = multiline.New(*s.opts.Multiline)
+		t.lines.KeepEmpty(true)
+		t.eventFn = func(msg []byte, ts, end int64) {
+			t.block.Append(ts, msg)
+			t.end = end
+		}
+		t.emitFn = func(line []byte, end int64) { t.group.Add(line, t.now, end, t.eventFn, t.skipFn) }
+		t.skipFn = func(end int64) { t.group.Skip(end, func(end int64) { t.end = end }) }
+	}
 	return t
 }
 
@@ -211,6 +229,13 @@ func (t *tailer) idle(ctx context.Context) (done bool, err error) {
 			return true, err
 		}
 	}
+	if t.group != nil && t.group.Open() && now.Sub(t.lastData) >= t.src.opts.MultilineTimeout {
+		t.begin()
+		t.group.Flush(t.eventFn)
+		if err := t.submit(ctx); err != nil {
+			return true, err
+		}
+	}
 
 	if t.gone(st) {
 		if t.goneSince.IsZero() {
@@ -221,6 +246,21 @@ func (t *tailer) idle(ctx context.Context) (done bool, err error) {
 		}
 	}
 	return false, nil
+}
+
+// flushDue returns when the held partial line or open multiline event is
+// due to ship, if there is one.
+func (t *tailer) flushDue() (time.Time, bool) {
+	var due time.Time
+	if t.lines.Pending() > 0 {
+		due = t.lastData.Add(t.src.opts.PartialLineTimeout)
+	}
+	if t.group != nil && t.group.Open() {
+		if d := t.lastData.Add(t.src.opts.MultilineTimeout); due.IsZero() || d.Before(due) {
+			due = d
+		}
+	}
+	return due, !due.IsZero()
 }
 
 // gone reports whether the file was deleted, or its path now names
@@ -277,15 +317,39 @@ func (t *tailer) close() {
 	}
 }
 
-// flush ships the held partial line, if any.
+// flush ships the held partial line, if any, and the open multiline
+// event, which it ends.
 func (t *tailer) flush(ctx context.Context) error {
-	if t.lines.Pending() == 0 {
+	if t.lines.Pending() == 0 && (t.group == nil || !t.group.Open()) {
 		return nil
 	}
 	t.begin()
 	t.lines.Flush(t.emitFn, t.skipFn)
+	if t.group != nil {
+		t.group.Flush(t.eventFn)
+	}
 	return t.submit(ctx)
 }
+
+// finishEvent ships the open multiline event at shutdown: its lines are
+// complete, so they need not wait for more. A partial last line is not
+// shipped; it is read again at the next start.
+func (t *tailer) finishEvent() {
+	if t.group == nil || !t.group.Open() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+	defer cancel()
+	t.begin()
+	t.group.Flush(t.eventFn)
+	if err := t.submit(ctx); err != nil {
+		t.src.log.Warn("open multiline event not shipped at shutdown; it is read again at the next start",
+			zap.String("path", t.path), zap.Error(err))
+	}
+}
+
+// finishTimeout bounds the wait for budget room at shutdown.
+const finishTimeout = time.Second
 
 // begin starts a new block for the next read.
 func (t *tailer) begin() {
