@@ -95,6 +95,10 @@ type CloudWatch struct {
 	MaxEventBytes int `yaml:"max_event_bytes"`
 	// Oversize says what happens to a longer message. Default split.
 	Oversize Oversize `yaml:"oversize"`
+	// OversizeMarker ends each piece of a split message but the last with
+	// "...[continued]", and a truncated one with "...[truncated]". Turn it
+	// off for pieces that keep the exact bytes. Default true.
+	OversizeMarker bool `yaml:"oversize_marker"`
 	// Concurrency is the number of requests in flight. Default 8, 1 to 64.
 	Concurrency int `yaml:"concurrency"`
 

@@ -159,6 +159,9 @@ func (c *checker) cloudWatch(cw *CloudWatch) {
 	c.oneOf((*string)(&cw.Oversize), p+".oversize", "oversize mode", string(defaultOversize),
 		string(OversizeSplit), string(OversizeTruncate))
 	c.integer(&cw.Concurrency, p+".concurrency", defaultConcurrency, 1, maxConcurrency)
+	if !c.set(p + ".oversize_marker") {
+		cw.OversizeMarker = true
+	}
 	c.groupSettings(&cw.RetentionDays, &cw.KMSKeyID, cw.Tags, &cw.LogGroupClass, p, defaultLogGroupClass)
 }
 

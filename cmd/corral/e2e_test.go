@@ -29,8 +29,9 @@ const (
 // expectedEvents is what corral must deliver for a file's content: one
 // event per line, without the newline and a trailing '\r'; empty lines
 // skipped; every invalid UTF-8 byte and NUL replaced by U+FFFD; lines
-// longer than max bytes split on rune boundaries. It is written without
-// corral's framer so that the two can disagree.
+// longer than max bytes split on rune boundaries, each piece but the last
+// ending with the split marker. It is written without corral's framer so
+// that the two can disagree.
 func expectedEvents(data []byte, max int) []string {
 	var out []string
 	lines := strings.Split(string(data), "\n")
@@ -50,12 +51,13 @@ func expectedEvents(data []byte, max int) []string {
 			b.WriteRune(r)
 		}
 		msg := b.String()
+		const marker = "...[continued]"
 		for len(msg) > max {
-			cut := max
+			cut := max - len(marker)
 			for !utf8.RuneStart(msg[cut]) {
 				cut--
 			}
-			out = append(out, msg[:cut])
+			out = append(out, msg[:cut]+marker)
 			msg = msg[cut:]
 		}
 		out = append(out, msg)

@@ -24,8 +24,14 @@ const (
 	Truncate
 )
 
-// TruncatedMarker ends every truncated message. It counts toward the limit.
-const TruncatedMarker = "...[truncated]"
+// TruncatedMarker ends every truncated message, and SplitMarker every
+// piece of a split line but the last, so that a reader sees the event goes
+// on. Both count toward the limit. SetMarkers(false) leaves them out, for
+// exact bytes.
+const (
+	TruncatedMarker = "...[truncated]"
+	SplitMarker     = "...[continued]"
+)
 
 // Counts are what framing changed, for metrics.
 type Counts struct {
@@ -50,6 +56,7 @@ type Lines struct {
 	oversize  Oversize
 	enc       Encoding
 	keepEmpty bool
+	noMarkers bool // SetMarkers(false)
 
 	pos       int64  // raw input offset of the end of everything fed so far
 	next      int64  // raw input offset where the unfinished line starts
@@ -175,13 +182,13 @@ func (l *Lines) hold(p []byte, emit func([]byte, int64)) {
 			l.discard = true
 			return
 		}
-		n := cutPoint(l.carry, l.max)
+		n := cutPoint(l.carry, l.max-len(l.splitMarker()))
 		if !l.splitting {
 			l.splitting = true
 			l.Counts.Split++
 		}
 		l.next += l.width(l.carry[:n])
-		l.emit(l.carry[:n], l.next, emit)
+		l.emitPiece(l.carry[:n], l.next, emit)
 		l.carry = append(l.carry[:0], l.carry[n:]...)
 	}
 }
@@ -214,23 +221,52 @@ func (l *Lines) line(line []byte, start, end int64, emit func([]byte, int64), sk
 		l.Counts.Split++
 	}
 	for len(line) > 0 {
-		n := cutPoint(line, l.max)
-		start += l.width(line[:n])
-		if n == len(line) {
-			start = end
+		if n := cutPoint(line, l.max); n == len(line) {
+			l.emit(line, end, emit) // the last piece
+			return
 		}
-		l.emit(line[:n], start, emit)
+		n := cutPoint(line, l.max-len(l.splitMarker()))
+		start += l.width(line[:n])
+		l.emitPiece(line[:n], start, emit)
 		line = line[n:]
 	}
 }
+
+// splitMarker is the marker that ends a piece of a split line, if any.
+func (l *Lines) splitMarker() string {
+	if l.noMarkers || l.max < 2*len(SplitMarker) {
+		return ""
+	}
+	return SplitMarker
+}
+
+// emitPiece emits a piece of a split line that more pieces follow.
+func (l *Lines) emitPiece(piece []byte, end int64, emit func([]byte, int64)) {
+	marker := l.splitMarker()
+	if marker == "" {
+		l.emit(piece, end, emit)
+		return
+	}
+	if isClean(piece) {
+		l.scratch = append(l.scratch[:0], piece...)
+	} else {
+		l.scratch = appendValid(l.scratch[:0], piece, &l.Counts)
+	}
+	l.scratch = append(l.scratch, marker...)
+	emit(l.scratch, end)
+}
+
+// SetMarkers says whether split and truncated messages carry
+// SplitMarker and TruncatedMarker. The default is true.
+func (l *Lines) SetMarkers(on bool) { l.noMarkers = !on }
 
 // emitTruncated emits the head of line, which starts at input offset
 // start, followed by TruncatedMarker.
 func (l *Lines) emitTruncated(line []byte, start int64, emit func([]byte, int64)) {
 	l.Counts.Truncated++
 	marker := TruncatedMarker
-	if l.max < 2*len(marker) {
-		marker = "" // a limit this small has no room for it
+	if l.noMarkers || l.max < 2*len(marker) {
+		marker = "" // off, or a limit this small has no room for it
 	}
 	head := line[:cutPoint(line, l.max-len(marker))]
 	if isClean(head) {

@@ -17,7 +17,13 @@ type out struct {
 // frameAll feeds input in chunks of size chunk (all at once when 0), then
 // flushes, and returns the messages with their end offsets and the skips.
 func frameAll(input string, chunk, max int, mode Oversize) (msgs []out, skips []int64, c Counts) {
+	return frameWith(input, chunk, max, mode, true)
+}
+
+// frameWith is frameAll with the markers on or off.
+func frameWith(input string, chunk, max int, mode Oversize, markers bool) (msgs []out, skips []int64, c Counts) {
 	l := NewLines(0, max, mode)
+	l.SetMarkers(markers)
 	emit := func(m []byte, end int64) { msgs = append(msgs, out{string(m), end}) }
 	skip := func(end int64) { skips = append(skips, end) }
 	b := []byte(input)
@@ -69,7 +75,8 @@ func TestLines(t *testing.T) {
 }
 
 // TestOversizeCases checks the exact pieces cases B26 and B27 of the
-// shared failure cases require with a 262,144-byte event limit.
+// shared failure cases require with a 262,144-byte event limit, with the
+// markers off (the cases' exact-bytes policy).
 func TestOversizeCases(t *testing.T) {
 	const max = 262_144 - 26
 	lens := func(msgs []out) (n []int) {
@@ -92,7 +99,7 @@ func TestOversizeCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		for _, chunk := range []int{0, 65536, 4096} {
-			msgs, _, _ := frameAll(tt.input, chunk, max, tt.mode)
+			msgs, _, _ := frameWith(tt.input, chunk, max, tt.mode, false)
 			if diff := cmp.Diff(tt.want, lens(msgs)); diff != "" {
 				t.Errorf("%s (chunk %d): sizes differ (-want +got):\n%s", tt.name, chunk, diff)
 			}
@@ -145,4 +152,28 @@ func FuzzLines(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestMarkers(t *testing.T) {
+	const max = 64
+	line := strings.Repeat("a", 100) + "€" + strings.Repeat("b", 30)
+	msgs, _, _ := frameAll(line+"\n", 0, max, Split)
+	var joined strings.Builder
+	for i, m := range msgs {
+		if len(m.Msg) > max {
+			t.Errorf("piece %d is %d bytes, over %d", i, len(m.Msg), max)
+		}
+		last := i == len(msgs)-1
+		if strings.HasSuffix(m.Msg, SplitMarker) == last {
+			t.Errorf("piece %d of %d: marker present = %v", i, len(msgs), !last)
+		}
+		joined.WriteString(strings.TrimSuffix(m.Msg, SplitMarker))
+	}
+	if joined.String() != line {
+		t.Errorf("pieces without markers do not give the line back")
+	}
+	msgs, _, _ = frameAll(line+"\n", 7, max, Truncate)
+	if len(msgs) != 1 || len(msgs[0].Msg) > max || !strings.HasSuffix(msgs[0].Msg, TruncatedMarker) {
+		t.Errorf("truncated = %v", msgs)
+	}
 }

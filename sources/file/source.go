@@ -50,6 +50,9 @@ type Options struct {
 	MaxEventBytes int
 	// Oversize says how long lines are cut.
 	Oversize frame.Oversize
+	// NoMarkers leaves frame.SplitMarker and frame.TruncatedMarker out of
+	// cut lines.
+	NoMarkers bool
 	// Encoding is the files' text encoding. Default UTF-8.
 	Encoding frame.Encoding
 	// Multiline, when set, groups lines into events; MultilineTimeout is

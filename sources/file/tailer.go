@@ -94,6 +94,7 @@ func newTailer(s *Source, key fileKey, path string, f *os.File, offset int64, fp
 		wait:     minPoll,
 	}
 	t.lines.SetEncoding(s.opts.Encoding)
+	t.lines.SetMarkers(!s.opts.NoMarkers)
 	t.emitFn = t.emit
 	t.skipFn = func(end int64) { t.end = end }
 	if s.opts.Multiline != nil {
