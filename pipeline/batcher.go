@@ -14,6 +14,7 @@ type stream struct {
 	bytes    int       // pending bytes, counted as the service counts them
 	since    time.Time // when the oldest pending event arrived
 	inflight int       // requests of this stream being sent
+	sentLast int64     // newest timestamp in flight, while inflight > 0
 }
 
 // minTick keeps a tiny flush interval from spinning the batcher.
@@ -34,7 +35,9 @@ func (p *Pipeline) batch(ctx context.Context) error {
 
 	// dispatch cuts the stream's requests that are due. A stream has one
 	// request in flight, or several while it holds full ones (a hot
-	// stream), so a single busy file can use every sender.
+	// stream), so a single busy file can use every sender. Requests in
+	// flight together never overlap in time, so that the service, which
+	// orders a stream by timestamp, stores them in read order.
 	dispatch := func(s *stream, now time.Time) {
 		if s.events == 0 {
 			if s.inflight == 0 && len(s.blocks) == 0 {
@@ -44,10 +47,17 @@ func (p *Pipeline) batch(ctx context.Context) error {
 		}
 		for s.events > 0 && s.inflight < p.opts.Concurrency {
 			due := closing || s.full() || now.Sub(s.since) >= p.opts.FlushInterval
-			if !due || (s.inflight > 0 && !s.full()) {
+			if !due {
 				return
 			}
-			ready = append(ready, s.cut())
+			if s.inflight > 0 && (!s.full() || s.nextFirst() <= s.sentLast) {
+				return
+			}
+			r := s.cut()
+			if s.inflight == 0 || r.Last > s.sentLast {
+				s.sentLast = r.Last
+			}
+			ready = append(ready, r)
 			s.inflight++
 			inflight++
 		}
@@ -120,6 +130,25 @@ func (s *stream) push(b *Block, now time.Time) {
 	for _, e := range b.Entries {
 		s.bytes += int(e.Len) + EventOverhead
 	}
+}
+
+// nextFirst returns the oldest timestamp of the request cut would take
+// next, without taking it.
+func (s *stream) nextFirst() int64 {
+	var r Request
+	from := s.from
+	for _, b := range s.blocks {
+		for i := from; i < len(b.Entries); i++ {
+			e := b.Entries[i]
+			size := int(e.Len) + EventOverhead
+			if !r.fits(e.Time, size) {
+				return r.First
+			}
+			r.add(e.Time, size)
+		}
+		from = 0
+	}
+	return r.First
 }
 
 // full reports whether the stream holds at least one full request.

@@ -35,13 +35,10 @@ var ErrClosed = errors.New("pipeline: input closed")
 
 // Pipeline takes blocks from sources, groups their events per stream into
 // valid requests, and hands them to a Sink with bounded concurrency. A
-// stream has one request in flight at a time, so its events arrive in read
-// order, except while it holds more than a full request (a hot stream):
-// then full requests go out in parallel.
-//
-// Limitation: requests of a hot stream sent in parallel may be stored out
-// of read order where their events share a millisecond; CloudWatch orders
-// a stream by timestamp only.
+// stream has one request in flight at a time, except while it holds more
+// than a full request (a hot stream): then full requests whose times do
+// not overlap go out in parallel. Either way the service, which orders a
+// stream by timestamp, stores a stream's events in read order.
 type Pipeline struct {
 	sink   Sink
 	opts   Options

@@ -228,3 +228,13 @@ func TestRunRefusesBadConfigBeforeDoingAnything(t *testing.T) {
 		t.Errorf("state dir was touched: %v", err)
 	}
 }
+
+// sharedCase returns the folder of one shared failure case.
+func sharedCase(t testing.TB, id string) string {
+	t.Helper()
+	dir := filepath.Join(sharedDir(t), "cases", id)
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("shared case %s: %v", id, err)
+	}
+	return dir
+}

@@ -352,10 +352,14 @@ func (t *tailer) finishEvent() {
 // finishTimeout bounds the wait for budget room at shutdown.
 const finishTimeout = time.Second
 
-// begin starts a new block for the next read.
+// begin starts a new block for the next read. Its events get the read
+// time, made strictly later than the previous block's: a file read faster
+// than a block a millisecond (a backlog) runs ahead of the clock by a
+// little, and in exchange its requests never overlap in time, so they can
+// go out in parallel and still be stored in read order.
 func (t *tailer) begin() {
 	t.block = pipeline.NewBlock(t.dest, t.src.opts.Name)
-	t.now = t.src.opts.Now().UnixMilli()
+	t.now = max(t.src.opts.Now().UnixMilli(), t.now+1)
 }
 
 func (t *tailer) emit(msg []byte, end int64) {
