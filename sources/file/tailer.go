@@ -208,6 +208,8 @@ func (t *tailer) idle(ctx context.Context) (done bool, err error) {
 	if st.Size() < pos {
 		// Truncated in place (copytruncate): what was held of a partial
 		// line is shipped, and reading restarts at the new start.
+		// Limitation: lines written between the last read and the
+		// truncation exist only in the copy, which is a new file to us.
 		t.src.log.Info("file truncated, reading from its start",
 			zap.String("path", t.path), zap.Int64("offset", pos))
 		if err := t.flush(ctx); err != nil {
@@ -238,6 +240,8 @@ func (t *tailer) idle(ctx context.Context) (done bool, err error) {
 		}
 	}
 
+	// Limitation: a deleted file is held open while the budget blocks its
+	// reading (an outage); there is no maximum hold time yet.
 	if t.gone(st) {
 		if t.goneSince.IsZero() {
 			t.goneSince = now
