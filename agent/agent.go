@@ -18,7 +18,7 @@ import (
 	"github.com/corral-logs/corral/parsers/frame"
 	"github.com/corral-logs/corral/pipeline"
 	"github.com/corral-logs/corral/sinks/cloudwatch"
-	"github.com/corral-logs/corral/sources/file"
+	"github.com/corral-logs/corral/sources/journald"
 )
 
 // Source is a long-lived reader of one kind of input.
@@ -35,7 +35,7 @@ type Agent struct {
 	cfg     *config.Config
 	log     *zap.Logger
 	host    Host
-	sink    *cloudwatch.Sink
+	sinks   *profiles
 	pipe    *pipeline.Pipeline
 	sources []Source
 	names   []string
@@ -49,7 +49,7 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, version strin
 		return nil, fmt.Errorf("create state_dir: %w", err)
 	}
 	host := DiscoverHost()
-	awsCfg, err := loadAWS(ctx, cfg.AWS, host)
+	base, err := loadAWS(ctx, cfg.AWS)
 	if err != nil {
 		return nil, err
 	}
@@ -57,25 +57,22 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, version strin
 	// share, up to a third, and the events the rest.
 	budget := int64(cfg.Buffer.MaxBytes)
 	bodies := min(int64(cfg.CloudWatch.Concurrency)*cloudwatch.BodyReserve, budget/3)
-	sink, err := cloudwatch.New(ctx, cloudwatch.Options{
-		AWS:         awsCfg,
-		Endpoint:    cfg.AWS.EndpointURL,
-		Concurrency: cfg.CloudWatch.Concurrency,
-		Bodies:      pipeline.NewBudget(bodies),
-		Log:         log.Named("cloudwatch"),
-		UserAgent:   "corral/" + version,
-	})
-	if err != nil {
-		return nil, err
+	sinks := &profiles{
+		base: base, host: host, cfg: cfg, bodies: pipeline.NewBudget(bodies),
+		ua: "corral/" + version, log: log.Named("cloudwatch"), index: make(map[string]int),
 	}
-	pipe := pipeline.New(sink, pipeline.Options{
+	pipe := pipeline.New(sinks, pipeline.Options{
 		MaxBytes:      budget - bodies,
 		FlushInterval: time.Duration(cfg.CloudWatch.FlushInterval),
 		Concurrency:   cfg.CloudWatch.Concurrency,
 	})
-	a := &Agent{cfg: cfg, log: log, host: host, sink: sink, pipe: pipe}
+	a := &Agent{cfg: cfg, log: log, host: host, sinks: sinks, pipe: pipe}
 	for _, sc := range cfg.Sources {
-		src, err := a.newSource(sc)
+		profile, err := sinks.For(ctx, sc)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
+		}
+		src, err := a.newSource(sc, profile)
 		if err != nil {
 			return nil, err
 		}
@@ -85,33 +82,36 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, version strin
 	return a, nil
 }
 
-// newSource builds one configured source.
-func (a *Agent) newSource(sc config.Source) (Source, error) {
+// newSource builds one configured source that delivers through profile.
+func (a *Agent) newSource(sc config.Source, profile int) (Source, error) {
 	switch sc.Type {
 	case config.SourceFile:
+		return a.newFileSource(sc, profile)
+	case config.SourceJournald:
 		oversize := frame.Split
 		if sc.Oversize == config.OversizeTruncate {
 			oversize = frame.Truncate
 		}
-		return file.New(file.Options{
-			Name:               sc.Name,
-			Paths:              sc.Paths,
-			Exclude:            sc.Exclude,
-			StartAtEnd:         sc.StartAt == config.StartEnd,
-			Route:              a.fileRoute(sc),
-			MaxEventBytes:      a.cfg.CloudWatch.MaxEventBytes,
-			Oversize:           oversize,
-			PartialLineTimeout: time.Duration(sc.PartialLineTimeout),
-			StateDir:           a.cfg.StateDir,
-			Pipeline:           a.pipe,
-			Log:                a.log.Named("file"),
+		return journald.New(journald.Options{
+			Name:          sc.Name,
+			Directory:     sc.Directory,
+			Units:         sc.Units,
+			IncludeKernel: sc.IncludeKernel,
+			Priority:      sc.Priority,
+			Route:         a.journalRoute(sc, profile),
+			MaxEventBytes: a.cfg.CloudWatch.MaxEventBytes,
+			Oversize:      oversize,
+			NoMarkers:     !a.cfg.CloudWatch.OversizeMarker,
+			StateDir:      a.cfg.StateDir,
+			Pipeline:      a.pipe,
+			Log:           a.log.Named("journald"),
 		})
 	}
 	return nil, fmt.Errorf("source %s: unknown type %q", sc.Name, sc.Type)
 }
 
 // fileRoute expands a file source's templates for one path.
-func (a *Agent) fileRoute(sc config.Source) func(string) pipeline.Dest {
+func (a *Agent) fileRoute(sc config.Source, profile int) func(string) pipeline.Dest {
 	return func(path string) pipeline.Dest {
 		lookup := func(name string) string {
 			switch name {
@@ -123,8 +123,36 @@ func (a *Agent) fileRoute(sc config.Source) func(string) pipeline.Dest {
 			return a.host.Lookup(name)
 		}
 		return pipeline.Dest{
-			Group:  config.SanitizeGroup(sc.GroupTemplate.Expand(lookup)),
-			Stream: config.SanitizeStream(sc.StreamTemplate.Expand(lookup)),
+			Group:   config.SanitizeGroup(sc.GroupTemplate.Expand(lookup)),
+			Stream:  config.SanitizeStream(sc.StreamTemplate.Expand(lookup)),
+			Profile: profile,
+		}
+	}
+}
+
+// journalRoute expands a journald source's templates for one entry. An
+// entry without _HOSTNAME takes the agent's host name.
+func (a *Agent) journalRoute(sc config.Source, profile int) func(journald.Meta) pipeline.Dest {
+	return func(m journald.Meta) pipeline.Dest {
+		lookup := func(name string) string {
+			switch name {
+			case "unit":
+				return m.Unit
+			case "priority":
+				return m.Priority
+			case "identifier":
+				return m.Identifier
+			case "hostname":
+				if m.Hostname != "" {
+					return m.Hostname
+				}
+			}
+			return a.host.Lookup(name)
+		}
+		return pipeline.Dest{
+			Group:   config.SanitizeGroup(sc.GroupTemplate.Expand(lookup)),
+			Stream:  config.SanitizeStream(sc.StreamTemplate.Expand(lookup)),
+			Profile: profile,
 		}
 	}
 }
@@ -171,7 +199,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.log.Warn("shutdown timeout reached; undelivered events will be read again at the next start",
 			zap.Int64("events", undelivered))
 	}
-	a.log.Info("corral stopped", zap.Int64("events", a.sink.Stats.EventsSent.Load()))
+	a.log.Info("corral stopped", zap.Int64("events", a.sinks.eventsSent()))
 	if runErr != nil {
 		return runErr
 	}

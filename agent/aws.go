@@ -14,10 +14,10 @@ import (
 	"github.com/corral-logs/corral/agent/config"
 )
 
-// loadAWS builds the AWS configuration: the standard credential chain of
-// the host (instance profile, task role, web identity, environment), and
-// on top of it the role in the logs account when one is configured.
-func loadAWS(ctx context.Context, c config.AWS, host Host) (aws.Config, error) {
+// loadAWS builds the host's AWS configuration: the standard credential
+// chain of the host (instance profile, task role, web identity,
+// environment). withRole puts the role in the logs account on top.
+func loadAWS(ctx context.Context, c config.AWS) (aws.Config, error) {
 	var opts []func(*awsconfig.LoadOptions) error
 	if c.Region != "" {
 		opts = append(opts, awsconfig.WithRegion(c.Region))
@@ -32,17 +32,25 @@ func loadAWS(ctx context.Context, c config.AWS, host Host) (aws.Config, error) {
 	if cfg.Region == "" {
 		return aws.Config{}, fmt.Errorf("no AWS region: set aws.region in the config or AWS_REGION")
 	}
-	if r := c.AssumeRole; r != nil {
-		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), r.RoleARN, func(o *stscreds.AssumeRoleOptions) {
-			if r.ExternalID != "" {
-				o.ExternalID = aws.String(r.ExternalID)
-			}
-			o.RoleSessionName = sessionName(r.SessionTemplate.Expand(host.Lookup))
-			o.Duration = time.Duration(r.Duration)
-		})
-		cfg.Credentials = aws.NewCredentialsCache(early{provider, time.Now})
-	}
 	return cfg, nil
+}
+
+// withRole returns base with credentials of role, assumed with base's
+// own credentials, or base itself when role is nil.
+func withRole(base aws.Config, r *config.AssumeRole, host Host) aws.Config {
+	if r == nil {
+		return base
+	}
+	provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(base), r.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+		if r.ExternalID != "" {
+			o.ExternalID = aws.String(r.ExternalID)
+		}
+		o.RoleSessionName = sessionName(r.SessionTemplate.Expand(host.Lookup))
+		o.Duration = time.Duration(r.Duration)
+	})
+	cfg := base.Copy()
+	cfg.Credentials = aws.NewCredentialsCache(early{provider, time.Now})
+	return cfg
 }
 
 // refreshMargin is the longest before expiry that assumed credentials are

@@ -9,10 +9,12 @@ import (
 	"sync/atomic"
 )
 
-// Dest names the CloudWatch Logs stream an event goes to.
+// Dest names the CloudWatch Logs stream an event goes to, and the profile
+// (credentials and group settings) of the sink that delivers it.
 type Dest struct {
-	Group  string
-	Stream string
+	Group   string
+	Stream  string
+	Profile int
 }
 
 // Entry is one event inside a Block: a timestamp in Unix milliseconds and

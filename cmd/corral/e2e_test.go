@@ -205,3 +205,68 @@ sources:
 		}
 	}
 }
+
+// TestSourceRolesShipToTheirAccounts gives one source a role of its own
+// in another account: each source's lines land in its own account only.
+func TestSourceRolesShipToTheirAccounts(t *testing.T) {
+	moto := motoserver.StartT(t)
+	proxy := cwltest.New(t, cwltest.Options{Upstream: moto.URL})
+	ctx := context.Background()
+	keyID, secret, err := moto.CreateAccessKey(ctx, workloadAccount, "corral-host")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const auditAccount = "333333333333"
+	dir := t.TempDir()
+	for name, content := range map[string]string{"app.log": "to the logs account\n", "audit.log": "to the audit account\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := writeConfig(t, fmt.Sprintf(`state_dir: %s
+aws:
+  region: us-east-1
+  endpoint_url: %s
+  assume_role:
+    role_arn: %s
+cloudwatch:
+  log_group: /corral/test
+  flush_interval: 200ms
+sources:
+  - paths: [%q]
+  - paths: [%q]
+    assume_role:
+      role_arn: arn:aws:iam::%s:role/corral-audit
+`, t.TempDir(), proxy.URL(), shipperRole, filepath.Join(dir, "app.log"), filepath.Join(dir, "audit.log"), auditAccount))
+	p := startCorral(t, []string{"AWS_ACCESS_KEY_ID=" + keyID, "AWS_SECRET_ACCESS_KEY=" + secret}, "run", "--config", cfg)
+
+	want := map[string]map[string][]string{
+		logsAccount:  {"app.log": {"to the logs account"}},
+		auditAccount: {"audit.log": {"to the audit account"}},
+	}
+	for account, streams := range want {
+		logs := moto.LogsClient(account)
+		for stream, msgs := range streams {
+			var got []string
+			waitUntil(t, 30*time.Second, func() bool {
+				got, _ = motoserver.AllEvents(ctx, logs, "/corral/test", stream)
+				return len(got) >= len(msgs)
+			}, func() string { return fmt.Sprintf("account %s stream %s holds %q", account, stream, got) })
+			if diff := cmp.Diff(msgs, got); diff != "" {
+				t.Errorf("account %s stream %s (-want +got):\n%s", account, stream, diff)
+			}
+		}
+		// And not the other source's stream.
+		for other, streams := range want {
+			if other == account {
+				continue
+			}
+			for stream := range streams {
+				if got, _ := motoserver.AllEvents(ctx, logs, "/corral/test", stream); len(got) != 0 {
+					t.Errorf("account %s also holds stream %s", account, stream)
+				}
+			}
+		}
+	}
+	p.stop(10 * time.Second)
+}
