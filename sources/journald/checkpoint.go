@@ -41,7 +41,8 @@ func loadCheckpoint(path string) (*checkpoint, error) {
 		return c, fmt.Errorf("read checkpoint: %w", err)
 	}
 	var f checkpointFile
-	if err := json.Unmarshal(data, &f); err != nil || f.Version != checkpointVersion || !validCursor(f.Cursor) {
+	err = json.Unmarshal(data, &f)
+	if err != nil || f.Version != checkpointVersion || !validCursor(f.Cursor) {
 		if err == nil {
 			err = fmt.Errorf("version %d, cursor %q", f.Version, f.Cursor)
 		}

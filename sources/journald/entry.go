@@ -42,8 +42,9 @@ type Entry struct {
 // outputFields are the fields the source asks journalctl for: those
 // decodeEntry reads. journalctl adds __CURSOR, __REALTIME_TIMESTAMP,
 // __MONOTONIC_TIMESTAMP and _BOOT_ID to them on its own.
-var outputFields = []string{"MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER", "_COMM", "_HOSTNAME", "_TRANSPORT",
-	"_SYSTEMD_UNIT", "_PID", "_UID", "UNIT", "MESSAGE_ID", "COREDUMP_UNIT", "OBJECT_SYSTEMD_UNIT"}
+var outputFields = []string{"MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER", "_COMM", "_HOSTNAME",
+	"_TRANSPORT", "_SYSTEMD_UNIT", "_PID", "_UID", "UNIT", "MESSAGE_ID", "COREDUMP_UNIT",
+	"OBJECT_SYSTEMD_UNIT"}
 
 // rawEntry holds the fields of a JSON entry that the source uses.
 type rawEntry struct {
@@ -64,8 +65,11 @@ type rawEntry struct {
 	ObjectUnit   value `json:"OBJECT_SYSTEMD_UNIT"`
 }
 
-// errNotObject is returned for a line that is valid JSON but no object.
-var errNotObject = errors.New("not a JSON object")
+// Errors of decodeEntry for lines that are no JSON object.
+var (
+	errNotObject   = errors.New("not a JSON object")
+	errInvalidJSON = errors.New("invalid JSON")
+)
 
 // decodeEntry decodes one line of `journalctl --output=json`.
 func decodeEntry(line []byte) (Entry, error) {
@@ -74,7 +78,7 @@ func decodeEntry(line []byte) (Entry, error) {
 		if json.Valid(line) {
 			return Entry{}, errNotObject
 		}
-		return Entry{}, fmt.Errorf("invalid JSON")
+		return Entry{}, errInvalidJSON
 	}
 	var r rawEntry
 	if err := json.Unmarshal(line, &r); err != nil {
@@ -114,10 +118,11 @@ const coredumpMessageID = "fc2e22bc6ee647b6b90729ab34a250b1"
 // unit get their identifier.
 func unitOf(r *rawEntry, identifier string) string {
 	root := string(r.UID.first()) == "0"
+	coredump := root && string(r.MessageID.first()) == coredumpMessageID
 	switch {
 	case string(r.PID.first()) == "1" && len(r.AboutUnit.first()) > 0:
 		return string(r.AboutUnit.first())
-	case root && string(r.MessageID.first()) == coredumpMessageID && len(r.CoredumpUnit.first()) > 0:
+	case coredump && len(r.CoredumpUnit.first()) > 0:
 		return string(r.CoredumpUnit.first())
 	case root && len(r.ObjectUnit.first()) > 0:
 		return string(r.ObjectUnit.first())
@@ -130,7 +135,9 @@ func unitOf(r *rawEntry, identifier string) string {
 }
 
 // priorityNames are the syslog priorities by number.
-var priorityNames = [...]string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
+var priorityNames = [...]string{
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+}
 
 // priorityName maps a PRIORITY value to its name.
 func priorityName(p []byte) string {
@@ -219,10 +226,10 @@ func decodeOne(data []byte) ([]byte, error) {
 		return nil, errors.New("journal field: empty value")
 	case data[0] == 'n' && string(data) == "null":
 		return nil, nil
-	case data[0] == '"':
-		if len(data) >= 2 && data[len(data)-1] == '"' && bytes.IndexByte(data[1:len(data)-1], '\\') < 0 &&
-			bytes.IndexByte(data[1:len(data)-1], '"') < 0 {
-			return bytes.Clone(data[1 : len(data)-1]), nil // nothing escaped: the bytes as they are
+	case data[0] == '"' && len(data) >= 2:
+		inner := data[1 : len(data)-1]
+		if bytes.IndexByte(inner, '\\') < 0 && bytes.IndexByte(inner, '"') < 0 {
+			return bytes.Clone(inner), nil // nothing escaped: the bytes as they are
 		}
 		var s string
 		if err := json.Unmarshal(data, &s); err != nil {
@@ -241,7 +248,7 @@ func parseBytes(data []byte) ([]byte, error) {
 	out := make([]byte, 0, len(data)/3)
 	i := 1
 	skip := func() {
-		for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n') {
+		for i < len(data) && isSpace(data[i]) {
 			i++
 		}
 	}
@@ -284,3 +291,6 @@ func parseBytes(data []byte) ([]byte, error) {
 		}
 	}
 }
+
+// isSpace reports whether c is JSON white space.
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }

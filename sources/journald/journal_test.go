@@ -50,7 +50,8 @@ func findTools() {
 	}
 	remote, err := exec.LookPath("systemd-journal-remote")
 	if err != nil {
-		for _, p := range []string{"/lib/systemd/systemd-journal-remote", "/usr/lib/systemd/systemd-journal-remote"} {
+		for _, dir := range []string{"/lib/systemd", "/usr/lib/systemd"} {
+			p := filepath.Join(dir, "systemd-journal-remote")
 			if st, err := os.Stat(p); err == nil && st.Mode()&0o111 != 0 {
 				remote = p
 				break
@@ -68,15 +69,19 @@ func findTools() {
 		return
 	}
 	defer os.RemoveAll(dir)
-	probe := []field{{"__REALTIME_TIMESTAMP", fmt.Sprint(time.Now().UnixMicro())}, {"__MONOTONIC_TIMESTAMP", "1"},
-		{"_BOOT_ID", "4c9e0f35a1b24e6f9d0c8b7a6e5d4c3b"}, {"MESSAGE", "probe"}}
-	if err := runRemote(remote, filepath.Join(dir, "probe.journal"), exportOf(nil, probe), 1); err != nil {
+	probe := exportOf(nil, []field{
+		{"__REALTIME_TIMESTAMP", fmt.Sprint(time.Now().UnixMicro())},
+		{"__MONOTONIC_TIMESTAMP", "1"},
+		{"_BOOT_ID", "4c9e0f35a1b24e6f9d0c8b7a6e5d4c3b"},
+		{"MESSAGE", "probe"},
+	})
+	if err := runRemote(remote, filepath.Join(dir, "probe.journal"), probe, 1); err != nil {
 		tools.problem = "systemd-journal-remote does not work: " + err.Error()
 		return
 	}
 	out, err := exec.Command(jc, "--directory="+dir, "--output=cat", "--no-pager").CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "probe" {
-		tools.problem = fmt.Sprintf("journalctl cannot read a journal written by systemd-journal-remote: %v: %s", err, out)
+		tools.problem = fmt.Sprintf("journalctl cannot read what systemd-journal-remote wrote: %v: %s", err, out)
 		return
 	}
 	tools.journalctl, tools.remote = jc, remote

@@ -55,6 +55,9 @@ type Options struct {
 	MaxEventBytes int
 	// Oversize says how long messages are cut.
 	Oversize frame.Oversize
+	// NoMarkers leaves frame.SplitMarker and frame.TruncatedMarker out of
+	// cut messages.
+	NoMarkers bool
 	// StateDir holds the checkpoint file.
 	StateDir string
 	// Pipeline takes the events.
@@ -74,9 +77,13 @@ const (
 	// enough that per-block costs vanish, small enough to reach the sink
 	// soon while journalctl is reading a backlog.
 	blockBytes = 128 << 10
-	// maxLineBytes caps one entry's JSON line. A 1 MiB message takes up to
-	// 4 MiB as a byte array; larger entries are skipped and counted, so
-	// memory stays bounded whatever a journal holds.
+	// maxLineBytes caps one entry's JSON line, so memory stays bounded
+	// whatever a journal holds. A 1 MiB message takes up to 4 MiB as a
+	// byte array.
+	//
+	// Limitation: an entry whose JSON line is longer is skipped, counted
+	// in Stats.TooLarge and logged once, not cut like a long message: its
+	// MESSAGE cannot be decoded without holding the whole line.
 	maxLineBytes = 4 << 20
 	// checkpointInterval is how often the committed cursor is saved when it
 	// moved; a crash re-sends at most what was delivered in that time.
@@ -134,7 +141,11 @@ func New(opts Options) (*Source, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Source{opts: opts, log: opts.Log.With(zap.String("source", opts.Name)), routes: make(map[Meta]pipeline.Dest)}
+	s := &Source{
+		opts:   opts,
+		log:    opts.Log.With(zap.String("source", opts.Name)),
+		routes: make(map[Meta]pipeline.Dest),
+	}
 	for _, u := range opts.Units {
 		name, err := unitName(u)
 		if err != nil {
@@ -177,20 +188,30 @@ func (s *Source) Run(ctx context.Context) error {
 	}
 	s.log.Info("reading the journal "+from, zap.String("path", s.journalName()))
 	backoff := retry.NewBackoff(s.opts.Retry)
+	caughtUp := false
 	for {
-		read, err := s.follow(ctx)
+		// Resuming from a cursor, read up to the end first (see args).
+		follow := s.readPos.Cursor == "" || caughtUp
+		read, err := s.run(ctx, follow)
 		if ctx.Err() != nil || errors.Is(err, pipeline.ErrClosed) {
 			break
 		}
+		if !follow && err == nil {
+			caughtUp = true
+			continue
+		}
+		caughtUp = false
 		if read {
 			backoff.Reset()
 		}
 		delay := backoff.Next(err)
 		if !s.failing {
 			s.failing = true
-			s.log.Warn("journalctl stopped, restarting it", zap.Error(err), zap.Duration("delay", delay))
+			s.log.Warn("journalctl stopped, restarting it",
+				zap.Error(err), zap.Duration("delay", delay))
 		} else {
-			s.log.Debug("journalctl stopped again", zap.Error(err), zap.Int("attempt", backoff.Attempt()))
+			s.log.Debug("journalctl stopped again",
+				zap.Error(err), zap.Int("attempt", backoff.Attempt()))
 		}
 		if retry.Sleep(ctx, delay) != nil {
 			break
@@ -224,12 +245,13 @@ func (s *Source) saveEvery(ctx context.Context) {
 	}
 }
 
-// follow runs journalctl once, from where the last run stopped reading,
-// and reads its entries until it stops or ctx ends. It reports whether it
-// read any entry, and why journalctl stopped.
-func (s *Source) follow(ctx context.Context) (bool, error) {
+// run runs journalctl once, from where the last run stopped reading, and
+// reads its entries until it exits or ctx ends. It reports whether it read
+// any entry, and why journalctl stopped: nil only when it read to the end
+// of the journal without follow.
+func (s *Source) run(ctx context.Context, follow bool) (bool, error) {
 	s.skip = s.readPos.Cursor
-	cmd := exec.CommandContext(ctx, s.opts.Journalctl, s.args(s.readPos.Cursor)...)
+	cmd := exec.CommandContext(ctx, s.opts.Journalctl, s.args(s.readPos.Cursor, follow)...)
 	stderr := &lastBytes{max: stderrBytes}
 	cmd.Stderr = stderr
 	cmd.WaitDelay = time.Second
@@ -243,23 +265,27 @@ func (s *Source) follow(ctx context.Context) (bool, error) {
 	}
 
 	before := s.Stats.Entries.Load()
-	readErr := s.read(ctx, stdout)
-	// Stop journalctl if reading stopped first; it has exited otherwise.
-	_ = cmd.Process.Kill()
+	readErr := s.read(ctx, stdout) // io.EOF once journalctl closed its output
+	if !errors.Is(readErr, io.EOF) {
+		_ = cmd.Process.Kill() // reading stopped first: stop journalctl too
+	}
 	waitErr := cmd.Wait()
 	read := s.Stats.Entries.Load() > before
 
 	switch {
-	case readErr != nil && !errors.Is(readErr, io.EOF):
+	case !errors.Is(readErr, io.EOF):
 		return read, readErr
-	case waitErr != nil && ctx.Err() == nil:
+	case waitErr != nil:
 		return read, fmt.Errorf("journalctl: %w: %s", waitErr, stderr)
+	case follow:
+		return read, fmt.Errorf("journalctl exited: %s", stderr)
 	}
-	return read, fmt.Errorf("journalctl exited: %s", stderr)
+	return read, nil
 }
 
-// read reads journalctl's output until it ends, handing each group of
-// entries read together to the pipeline as blocks.
+// read reads journalctl's output until it ends (io.EOF) or handing over
+// fails, handing each group of entries read together to the pipeline as
+// blocks. It never returns nil.
 func (s *Source) read(ctx context.Context, r io.Reader) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	for {
@@ -304,23 +330,28 @@ func (s *Source) readLine(br *bufio.Reader) ([]byte, error) {
 	tooLong := false
 	for {
 		chunk, err := br.ReadSlice('\n')
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, err
+		}
+		n := len(s.long) + len(chunk) // the line's length so far
+		if err == nil {
+			n-- // without its '\n'
+		}
+		if n > maxLineBytes {
+			tooLong, s.long = true, s.long[:0]
+		}
 		switch {
-		case err == nil && tooLong:
-			return nil, errLineTooLong
-		case err == nil && len(s.long) == 0:
-			return chunk[:len(chunk)-1], nil
-		case err == nil:
-			s.long = append(s.long, chunk...)
-			return s.long[:len(s.long)-1], nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			if len(s.long)+len(chunk) > maxLineBytes {
-				tooLong, s.long = true, s.long[:0]
-			}
+		case err != nil: // the line goes on; one too long is dropped
 			if !tooLong {
 				s.long = append(s.long, chunk...)
 			}
+		case tooLong:
+			return nil, errLineTooLong
+		case len(s.long) == 0:
+			return chunk[:len(chunk)-1], nil
 		default:
-			return nil, err
+			s.long = append(s.long, chunk...)
+			return s.long[:len(s.long)-1], nil
 		}
 	}
 }
@@ -365,9 +396,8 @@ func (s *Source) handle(line []byte) {
 	}
 	dest := s.route(e.Meta)
 	var c frame.Counts
-	frame.Message(e.Message, s.opts.MaxEventBytes, s.opts.Oversize, &c, func(piece []byte) {
-		s.group.add(dest, s.opts.Name, ts, piece)
-	})
+	add := func(piece []byte) { s.group.add(dest, s.opts.Name, ts, piece) }
+	frame.Message(e.Message, s.opts.MaxEventBytes, s.opts.Oversize, !s.opts.NoMarkers, &c, add)
 	s.count(c)
 }
 
