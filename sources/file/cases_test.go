@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/corral-logs/corral/pipeline"
 )
@@ -356,4 +358,39 @@ func TestInodeReuseIsANewFile(t *testing.T) {
 	}
 	h.start()
 	h.waitFor("app.log", []string{"old-1", "old-2", "old-3", "new-1", "new-2", "new-3", "new-4"}, 5*time.Second)
+}
+
+// TestB15WatchLimit: past the inotify watch limit, files are polled; every
+// line arrives, and the limit is reported once, not as a disk problem.
+func TestB15WatchLimit(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	h := newHarness(t, func(o *Options) {
+		o.MaxWatches = 1
+		o.Log = zap.New(core)
+	})
+	for i := 1; i <= 100; i++ {
+		if err := os.MkdirAll(h.path(fmt.Sprintf("d%03d", i)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		h.write(fmt.Sprintf("d%03d/f%03d.log", i, i), fmt.Sprintf("file-%03d first\n", i))
+	}
+	h.opts.Paths = []string{h.path("*/*.log")}
+	h.start()
+	for i := 1; i <= 100; i++ {
+		h.waitFor(fmt.Sprintf("f%03d.log", i), []string{fmt.Sprintf("file-%03d first", i)}, 10*time.Second)
+	}
+	for i := 1; i <= 100; i++ {
+		h.write(fmt.Sprintf("d%03d/f%03d.log", i, i), fmt.Sprintf("file-%03d second\n", i))
+	}
+	for i := 1; i <= 100; i++ {
+		h.waitFor(fmt.Sprintf("f%03d.log", i),
+			[]string{fmt.Sprintf("file-%03d first", i), fmt.Sprintf("file-%03d second", i)}, 20*time.Second)
+	}
+	warnings := logs.FilterMessageSnippet("inotify watch limit").Len()
+	if warnings != 1 {
+		t.Errorf("%d warnings about the watch limit, want 1", warnings)
+	}
+	if n := logs.FilterMessageSnippet("space").Len(); n != 0 {
+		t.Errorf("a warning talks of space: %v", logs.All())
+	}
 }

@@ -70,6 +70,10 @@ type Options struct {
 	// ForgetAfter is how long the checkpoint of a file that no scan finds
 	// any more is kept. Default 24 h.
 	ForgetAfter time.Duration
+	// MaxWatches caps the directories watched with inotify, as the host's
+	// fs.inotify.max_user_watches does; beyond it directories are polled.
+	// Default 0: no cap but the host's.
+	MaxWatches int
 	// MaxOpenFiles caps the descriptors the source holds. Files beyond it
 	// are read in turns: an idle file's descriptor is closed for one that
 	// has data. Default 1024.

@@ -1,7 +1,9 @@
 package file
 
 import (
+	"errors"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -38,11 +40,20 @@ func (s *Source) watch(dir string) {
 		return
 	}
 	s.watched[dir] = true
-	if err := s.watcher.Add(dir); err != nil {
+	err := errWatchLimit
+	if s.opts.MaxWatches == 0 || len(s.watchedOK) < s.opts.MaxWatches {
+		err = s.watcher.Add(dir)
+	}
+	if err != nil {
 		if !s.watchFailed {
 			s.watchFailed = true
-			s.log.Warn("cannot watch directory (inotify limit?), polling it and any other that fails",
-				zap.String("path", dir), zap.Error(err))
+			if errors.Is(err, syscall.ENOSPC) || errors.Is(err, errWatchLimit) {
+				// ENOSPC from inotify is its watch limit, not a full disk.
+				s.log.Warn("inotify watch limit reached (fs.inotify.max_user_watches): polling this directory and any other beyond the limit",
+					zap.String("path", dir))
+			} else {
+				s.log.Warn("cannot watch directory, polling it", zap.String("path", dir), zap.Error(err))
+			}
 		}
 		return
 	}
@@ -81,3 +92,6 @@ func (s *Source) notify(ev fsnotify.Event) {
 
 // rescanDelay gathers a burst of directory changes into one scan.
 const rescanDelay = 20 * time.Millisecond
+
+// errWatchLimit stands for inotify's limit when Options.MaxWatches is hit.
+var errWatchLimit = errors.New("watch limit reached")
