@@ -10,7 +10,7 @@ FUZZTIME ?= 10s
 # moto_server: the one on PATH, else one installed into .venv by `make moto`.
 MOTO := $(shell command -v moto_server 2>/dev/null || echo .venv/bin/moto_server)
 
-.PHONY: all build test unit fuzz lint demo bench moto clean
+.PHONY: all build test unit fuzz lint demo bench soak moto clean
 
 all: build
 
@@ -51,6 +51,11 @@ demo: build moto
 
 bench: build
 	$(GO) run ./cmd/corral-bench -corral $(BIN)
+
+# soak: a 10-minute outage while a file grows at 5,000 lines/s, and the
+# rotation-and-kill soak; not part of `make test`.
+soak: moto
+	CORRAL_OUTAGE=10m $(GO) test -count=1 -timeout 30m -run 'TestOutageOfAMinute|TestSoakRotationAndKills' -v ./cmd/corral
 
 clean:
 	rm -rf bin
