@@ -10,7 +10,7 @@ FUZZTIME ?= 10s
 # moto_server: the one on PATH, else one installed into .venv by `make moto`.
 MOTO := $(shell command -v moto_server 2>/dev/null || echo .venv/bin/moto_server)
 
-.PHONY: all build test unit fuzz lint demo bench soak moto clean
+.PHONY: all build test unit fuzz lint demo bench soak moto journal-remote clean
 
 all: build
 
@@ -20,7 +20,7 @@ build:
 # test: everything CI runs. Formatting, vet, every test with the race
 # detector (moto is started by the tests themselves), then each fuzz
 # target for a short time over its saved corpus.
-test: moto lint unit fuzz
+test: moto journal-remote lint unit fuzz
 
 unit:
 	$(GO) test -race -count=1 -timeout 20m ./...
@@ -45,6 +45,13 @@ moto:
 	@if [ -x "$(MOTO)" ]; then echo "moto: $(MOTO)"; else \
 	  echo "moto_server not found: installing moto[server] into .venv"; \
 	  python3 -m venv .venv && .venv/bin/pip install --quiet 'moto[server]>=5.2,<5.3'; fi
+
+# journal-remote: the journald tests write real journal files with
+# systemd-journal-remote (Debian's package, which brings journalctl too).
+journal-remote:
+	@command -v systemd-journal-remote >/dev/null || [ -x /lib/systemd/systemd-journal-remote ] || \
+	  [ -x /usr/lib/systemd/systemd-journal-remote ] || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd-journal-remote; }
 
 demo: build moto
 	$(GO) run ./cmd/corral-demo -corral $(BIN)

@@ -1,6 +1,9 @@
 // Package journald reads the systemd journal by following the output of
 // journalctl, with no cgo: each journal entry is one event, and the
 // journal cursor of the last delivered entry is the source's checkpoint.
+//
+// It needs journalctl with --output-fields (systemd PR 7181, merged in
+// October 2017: systemd 236 or later).
 package journald
 
 import (
