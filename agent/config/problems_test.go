@@ -170,6 +170,8 @@ func TestParseProblems(t *testing.T) {
 			[]string{`corral.yaml:3: sources[0].paths: only for type file`}},
 		{"file refuses journald keys", "sources:\n  - type: file\n    paths: [/x]\n    units: [ssh.service]\n",
 			[]string{`corral.yaml:4: sources[0].units: only for type journald`}},
+		{"journald unit glob", "sources:\n  - type: journald\n    units: [\"ssh*\"]\n",
+			[]string{`corral.yaml:3: sources[0].units[0]: want a unit name such as ssh.service (no globs), got "ssh*"`}},
 		{"journald priority", "sources:\n  - type: journald\n    priority: loud\n",
 			[]string{`corral.yaml:3: sources[0].priority: want a priority name (emerg, alert, crit, err, warning, notice, info, debug) or 0 to 7, got "loud"`}},
 		{"multiline needs a rule", "sources:\n  - type: file\n    paths: [/x]\n    multiline:\n      timeout: 2s\n",

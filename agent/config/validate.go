@@ -316,8 +316,11 @@ func (c *checker) journald(s *Source, p string, cw *CloudWatch) {
 		}
 	}
 	for j, u := range s.Units {
-		if u == "" {
+		switch {
+		case u == "":
 			c.add(p+".units["+strconv.Itoa(j)+"]", "must not be empty")
+		case strings.ContainsAny(u, "*?[]/ \t"):
+			c.add(p+".units["+strconv.Itoa(j)+"]", "want a unit name such as ssh.service (no globs), got %s", quote(u))
 		}
 	}
 	if c.set(p+".priority") && journalPriority(s.Priority) < 0 {
