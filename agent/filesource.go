@@ -8,6 +8,7 @@ import (
 	"github.com/corral-logs/corral/agent/config"
 	"github.com/corral-logs/corral/parsers/frame"
 	"github.com/corral-logs/corral/parsers/multiline"
+	"github.com/corral-logs/corral/parsers/timestamp"
 	"github.com/corral-logs/corral/sources/file"
 )
 
@@ -37,6 +38,17 @@ func (a *Agent) newFileSource(sc config.Source, profile int) (Source, error) {
 		ForgetAfter:        time.Duration(sc.ForgetAfter),
 		Pipeline:           a.pipe,
 		Log:                a.log.Named("file"),
+	}
+	if ts := sc.Timestamp; ts != nil {
+		loc, err := time.LoadLocation(ts.Timezone)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
+		}
+		f, err := timestamp.Parse(ts.Format, loc, nil)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
+		}
+		opts.Timestamp = &f
 	}
 	if m := sc.Multiline; m != nil {
 		rule, err := multilineRule(m)

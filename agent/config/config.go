@@ -201,6 +201,9 @@ type Source struct {
 	Encoding string `yaml:"encoding"`
 	// Multiline groups lines into events, such as stack traces. Optional.
 	Multiline *Multiline `yaml:"multiline,omitempty"`
+	// Timestamp reads each event's time from the start of its line.
+	// Optional; without it, the time the line was read.
+	Timestamp *Timestamp `yaml:"timestamp,omitempty"`
 
 	// Units are the systemd units a journald source reads. Default: all.
 	Units []string `yaml:"units,omitempty"`
@@ -240,6 +243,15 @@ type GroupSettings struct {
 	LogGroupClass      string
 	DeletionProtection bool
 	ManageRetention    bool
+}
+
+// Timestamp says how to read an event's time from its line.
+type Timestamp struct {
+	// Format is rfc3339, rfc3339nano, unix, unix_ms, syslog or a Go
+	// layout such as "2006-01-02 15:04:05.000". Required.
+	Format string `yaml:"format"`
+	// Timezone is an IANA zone for formats without one. Default UTC.
+	Timezone string `yaml:"timezone"`
 }
 
 // Multiline configures how lines are grouped into one event. Set Preset,

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/corral-logs/corral/parsers/timestamp"
 	"github.com/corral-logs/corral/pipeline"
 	"net/url"
 	"path"
@@ -305,12 +306,24 @@ func (c *checker) source(s *Source, p string, cw *CloudWatch) {
 	if s.Multiline != nil {
 		c.multiline(s.Multiline, p+".multiline", cw.MaxEventBytes)
 	}
+	if ts := s.Timestamp; ts != nil {
+		if !c.set(p + ".timestamp.format") {
+			c.add(p+".timestamp.format", "required when timestamp is present")
+		} else if _, err := timestamp.Parse(ts.Format, nil, nil); err != nil {
+			c.add(p+".timestamp.format", "%s", strings.TrimPrefix(err.Error(), "timestamp: "))
+		}
+		if !c.set(p + ".timestamp.timezone") {
+			ts.Timezone = "UTC"
+		} else if _, err := time.LoadLocation(ts.Timezone); err != nil || ts.Timezone == "" {
+			c.add(p+".timestamp.timezone", "unknown time zone %s", quote(ts.Timezone))
+		}
+	}
 }
 
 // journald checks a journald source; file-only keys are refused.
 func (c *checker) journald(s *Source, p string, cw *CloudWatch) {
 	for _, key := range []string{"paths", "exclude", "start_at", "partial_line_timeout", "max_open_files",
-		"forget_after", "encoding", "multiline"} {
+		"forget_after", "encoding", "multiline", "timestamp"} {
 		if c.set(p + "." + key) {
 			c.add(p+"."+key, "only for type %s", SourceFile)
 		}

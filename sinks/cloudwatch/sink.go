@@ -166,6 +166,9 @@ func (s *Sink) inWindow(evs []event, dest pipeline.Dest) []event {
 	if lo > 0 || hi < len(evs) {
 		s.drop(dest, ReasonTooOld, lo)
 		s.drop(dest, ReasonTooNew, len(evs)-hi)
+		s.log.Warn("events outside the service's time window, dropped",
+			zap.String("log_group", dest.Group), zap.String("log_stream", dest.Stream),
+			zap.Int("too_old", lo), zap.Int("too_new", len(evs)-hi))
 	}
 	return evs[lo:hi]
 }

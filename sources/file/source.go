@@ -21,6 +21,7 @@ import (
 
 	"github.com/corral-logs/corral/parsers/frame"
 	"github.com/corral-logs/corral/parsers/multiline"
+	"github.com/corral-logs/corral/parsers/timestamp"
 	"github.com/corral-logs/corral/pipeline"
 )
 
@@ -55,6 +56,9 @@ type Options struct {
 	NoMarkers bool
 	// Encoding is the files' text encoding. Default UTF-8.
 	Encoding frame.Encoding
+	// Timestamp, when set, reads an event's time from the start of its
+	// (first) line; lines without one keep the read time.
+	Timestamp *timestamp.Format
 	// Multiline, when set, groups lines into events; MultilineTimeout is
 	// how long an open event waits for more lines (default 1 s). Its
 	// MaxBytes, when set, is also the framing limit.

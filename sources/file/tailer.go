@@ -104,7 +104,7 @@ func newTailer(s *Source, key fileKey, path string, f *os.File, offset int64, fp
 			t.block.Append(ts, msg)
 			t.end = end
 		}
-		t.emitFn = func(line []byte, end int64) { t.group.Add(line, t.now, end, t.eventFn, t.skipFn) }
+		t.emitFn = func(line []byte, end int64) { t.group.Add(line, t.lineTime(line), end, t.eventFn, t.skipFn) }
 		t.skipFn = func(end int64) { t.group.Skip(end, func(end int64) { t.end = end }) }
 	}
 	return t
@@ -367,8 +367,19 @@ func (t *tailer) begin() {
 }
 
 func (t *tailer) emit(msg []byte, end int64) {
-	t.block.Append(t.now, msg)
+	t.block.Append(t.lineTime(msg), msg)
 	t.end = end
+}
+
+// lineTime is the time of the event that starts with line: its leading
+// timestamp when the source reads one, else the read time.
+func (t *tailer) lineTime(line []byte) int64 {
+	if f := t.src.opts.Timestamp; f != nil {
+		if ms, ok := f.Leading(line); ok {
+			return ms
+		}
+	}
+	return t.now
 }
 
 // submit registers the block with the tracker at the offset its last
