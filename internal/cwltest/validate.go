@@ -2,7 +2,7 @@ package cwltest
 
 import (
 	"bytes"
-	"encoding/json"
+	json "github.com/segmentio/encoding/json"
 	"fmt"
 	"strings"
 	"time"
