@@ -68,6 +68,24 @@ type Sink struct {
 	failing  atomic.Bool  // a run of failed attempts is going on
 	failures atomic.Int64 // attempts failed in the current run
 	managed  sync.Map     // group name -> struct{}: retention set once
+
+	statusMu sync.Mutex
+	status   Status // guarded by statusMu
+}
+
+// Status is whether delivery is failing, for health checks and metrics.
+type Status struct {
+	Failing bool      // the latest attempt failed
+	Since   time.Time // when the current run of failures began
+	Auth    bool      // the latest failure was refused credentials or access
+	Err     string    // the latest failure
+}
+
+// Status reports how delivery stands.
+func (s *Sink) Status() Status {
+	s.statusMu.Lock()
+	defer s.statusMu.Unlock()
+	return s.status
 }
 
 // BodyReserve is the memory to set aside per request in flight: a full
@@ -259,6 +277,9 @@ func (s *Sink) accepted(dest pipeline.Dest, evs []event, answer []byte) {
 	s.Stats.request(OutcomeOK)
 	if s.failing.Swap(false) {
 		s.log.Info("delivery resumed", zap.Int64("attempt", s.failures.Swap(0)))
+		s.statusMu.Lock()
+		s.status = Status{}
+		s.statusMu.Unlock()
 	}
 	rejected := 0
 	if bytes.Contains(answer, []byte("rejectedLogEventsInfo")) {
@@ -314,13 +335,21 @@ func (s *Sink) countRejected(dest pipeline.Dest, answer []byte, n int) int {
 // only counted, until delivery resumes.
 func (s *Sink) failed(dest pipeline.Dest, err error) {
 	s.failures.Add(1)
+	var ae *APIError
+	var ce *credentialsError
+	auth := errors.As(err, &ce) || errors.As(err, &ae) && classify(ae) == classAuth
+	s.statusMu.Lock()
+	if s.status.Since.IsZero() {
+		s.status.Since = s.opts.Now()
+	}
+	s.status.Failing, s.status.Auth, s.status.Err = true, auth, err.Error()
+	s.statusMu.Unlock()
 	if s.failing.Swap(true) {
 		return
 	}
 	log := s.log.Warn
-	var ae *APIError
-	if errors.As(err, &ae) && classify(ae) == classAuth {
-		log = s.log.Error
+	if auth {
+		log = s.log.Error // a role or policy to fix: loud
 	}
 	log("delivery failing, retrying",
 		zap.String("log_group", dest.Group), zap.String("log_stream", dest.Stream), zap.Error(err))

@@ -109,6 +109,39 @@ func TestRetriesUntilAccepted(t *testing.T) {
 	if got := s.Stats.Requests[OutcomeAuth].Load(); got != 1 {
 		t.Errorf("auth failures = %d, want 1", got)
 	}
+	if st := s.Status(); st.Failing {
+		t.Errorf("status after delivery = %+v, want not failing", st)
+	}
+}
+
+// TestAccessDeniedIsRetriedAndReported: refused access is not dropped;
+// it is retried and shows in the sink's status until delivery resumes.
+func TestAccessDeniedIsRetriedAndReported(t *testing.T) {
+	fake := cwltest.New(t, cwltest.Options{})
+	s := newSink(t, fake, nil)
+	send(t, s, request(time.Now().UnixMilli(), "warm-up"))
+	for range 20 {
+		fake.Inject(cwltest.Fault{Op: "PutLogEvents", Status: http.StatusBadRequest,
+			ErrorType: "AccessDeniedException", Message: "not authorized to perform: logs:PutLogEvents"})
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Send(context.Background(), request(time.Now().UnixMilli(), "kept")) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !s.Status().Auth {
+		if time.Now().After(deadline) {
+			t.Fatal("status never reported the refused access")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"warm-up", "kept"}, messages(fake.Events(dest.Group, dest.Stream))); diff != "" {
+		t.Errorf("stored events (-want +got):\n%s", diff)
+	}
+	if st := s.Status(); st.Failing || st.Auth {
+		t.Errorf("status after recovery = %+v", st)
+	}
 }
 
 func TestDropsEventsOutsideTheServiceWindow(t *testing.T) {
