@@ -199,7 +199,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.log.Warn("shutdown timeout reached; undelivered events will be read again at the next start",
 			zap.Int64("events", undelivered))
 	}
-	a.log.Info("corral stopped", zap.Int64("events", a.sinks.eventsSent()))
+	a.log.Info("corral stopped", a.Counts().fields()...)
 	if runErr != nil {
 		return runErr
 	}

@@ -67,12 +67,3 @@ func (p *profiles) For(ctx context.Context, sc config.Source) (int, error) {
 	p.index[key] = len(p.sinks) - 1
 	return len(p.sinks) - 1, nil
 }
-
-// eventsSent sums the events every sink delivered.
-func (p *profiles) eventsSent() int64 {
-	var n int64
-	for _, s := range p.sinks {
-		n += s.Stats.EventsSent.Load()
-	}
-	return n
-}

@@ -46,12 +46,16 @@ sources:
 	if code := p.stop(10 * time.Second); code != 0 {
 		t.Errorf("exit code = %d", code)
 	}
+	lastCounts = stoppedCounts(t, p.output())
 	var out []string
 	for _, e := range fake.Events("lg-test", "s1") {
 		out = append(out, e.Message)
 	}
 	return out
 }
+
+// lastCounts are the counts of the last corral shipFile ran.
+var lastCounts stopped
 
 func lengths(msgs []string) []int {
 	var n []int
@@ -108,6 +112,9 @@ func TestB26StricterServiceThanConfigured(t *testing.T) {
 		if n > 1 {
 			t.Errorf("refused request %s was sent %d times", req, n)
 		}
+	}
+	if c := lastCounts; c.Read != 3 || c.Delivered != 2 || c.Invalid != 1 {
+		t.Errorf("counts = %+v, want read 3 = delivered 2 + invalid 1", c)
 	}
 }
 
@@ -184,7 +191,11 @@ func TestOutageOfAMinute(t *testing.T) {
 		func() string { return "nothing delivered before the outage" })
 
 	fake.SetDown(true)
-	time.Sleep(outage)
+	peakRSS := 0
+	for end := time.Now().Add(outage); time.Now().Before(end); time.Sleep(time.Second) {
+		peakRSS = max(peakRSS, rssKiB(p.cmd.Process.Pid))
+	}
+	t.Logf("peak RSS during the %v outage: %d KiB", outage, peakRSS)
 	before := len(fake.Events("lg-test", "s1"))
 	fake.SetDown(false)
 	recovered := time.Now()

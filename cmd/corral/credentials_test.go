@@ -27,6 +27,7 @@ type fakeSTS struct {
 	assumed  int                  // guarded by mu
 	expired  int                  // guarded by mu: requests signed with expired keys
 	external []string             // guarded by mu: external ids asked with
+	refuse   int                  // guarded by mu: next Logs requests to refuse as expired anyway
 	logs     *httputil.ReverseProxy
 }
 
@@ -47,8 +48,16 @@ func (f *fakeSTS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Logs_") {
 		key := accessKey(r.Header.Get("Authorization"))
 		f.mu.Lock()
-		if exp, ok := f.expiry[key]; !ok || !time.Now().Before(exp) {
-			f.expired++
+		exp, ok := f.expiry[key]
+		skewed := f.refuse > 0 // the service's clock disagrees with ours
+		if skewed {
+			f.refuse--
+			delete(f.expiry, key)
+		}
+		if !ok || !time.Now().Before(exp) || skewed {
+			if !skewed {
+				f.expired++
+			}
 			f.mu.Unlock()
 			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 			w.WriteHeader(http.StatusBadRequest)
@@ -124,12 +133,29 @@ sources:
 		fmt.Fprintf(file, "n-%08d\n", n)
 		time.Sleep(200 * time.Millisecond)
 	}
-	file.Close()
 	var seen map[int]int
 	waitUntil(t, 30*time.Second, func() bool {
 		seen = numbered(fake.Events("lg-test", "s1"))
 		return len(seen) == lines
 	}, func() string { return fmt.Sprintf("%d of %d lines arrived", len(seen), lines) })
+
+	// Case B35 phase 3: the service calls still-valid credentials expired
+	// (clock skew). corral refreshes at once and resends.
+	f.mu.Lock()
+	f.refuse = 1
+	before := f.assumed
+	f.mu.Unlock()
+	fmt.Fprintf(file, "n-%08d\n", lines)
+	file.Close()
+	waitUntil(t, 10*time.Second, func() bool {
+		seen = numbered(fake.Events("lg-test", "s1"))
+		return len(seen) == lines+1
+	}, func() string { return "the line after the refusal did not arrive" })
+	f.mu.Lock()
+	if f.assumed == before {
+		t.Errorf("no AssumeRole after ExpiredTokenException")
+	}
+	f.mu.Unlock()
 	p.stop(10 * time.Second)
 
 	f.mu.Lock()

@@ -165,6 +165,9 @@ sources:
 	if code := p.stop(15 * time.Second); code != 0 {
 		t.Errorf("exit code after SIGTERM = %d, want 0", code)
 	}
+	if c := stoppedCounts(t, p.output()); c.Empty == 0 {
+		t.Errorf("no empty line counted, though crlf.log holds one: %+v", c)
+	}
 
 	for s, evs := range want {
 		all := got[s]

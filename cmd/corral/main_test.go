@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -237,4 +238,37 @@ func sharedCase(t testing.TB, id string) string {
 		t.Fatalf("shared case %s: %v", id, err)
 	}
 	return dir
+}
+
+// stopped is what corral's last log line says it did.
+type stopped struct {
+	Read      int64 `json:"read"`
+	Delivered int64 `json:"delivered"`
+	Empty     int64 `json:"empty"`
+	TooOld    int64 `json:"dropped_too_old"`
+	TooNew    int64 `json:"dropped_too_new"`
+	Expired   int64 `json:"dropped_expired"`
+	Invalid   int64 `json:"dropped_invalid"`
+}
+
+// stoppedCounts reads the counts of the "corral stopped" log line and
+// checks that every event read was delivered or dropped for a reason.
+func stoppedCounts(t *testing.T, output string) stopped {
+	t.Helper()
+	for _, line := range strings.Split(output, "\n") {
+		var entry struct {
+			Msg string `json:"msg"`
+			stopped
+		}
+		if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "corral stopped" {
+			s := entry.stopped
+			if s.Read != s.Delivered+s.TooOld+s.TooNew+s.Expired+s.Invalid {
+				t.Errorf("read %d events, but delivered %d and dropped %d+%d+%d+%d (too old, too new, expired, invalid)",
+					s.Read, s.Delivered, s.TooOld, s.TooNew, s.Expired, s.Invalid)
+			}
+			return s
+		}
+	}
+	t.Fatalf("no \"corral stopped\" line in corral's log")
+	return stopped{}
 }

@@ -36,14 +36,7 @@ func TestTenThousandFiles(t *testing.T) {
 		if fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid)); err == nil {
 			peakFDs = max(peakFDs, len(fds))
 		}
-		if status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
-			for _, line := range strings.Split(string(status), "\n") {
-				if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-					kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
-					peakRSS = max(peakRSS, kb)
-				}
-			}
-		}
+		peakRSS = max(peakRSS, rssKiB(pid))
 	}
 	var seen map[int]int
 	waitUntil(t, 120*time.Second, func() bool {
@@ -91,4 +84,19 @@ func cpuTicks(pid int) int {
 	utime, _ := strconv.Atoi(fields[11])
 	stime, _ := strconv.Atoi(fields[12])
 	return utime + stime
+}
+
+// rssKiB returns a process's resident memory in KiB, or 0.
+func rssKiB(pid int) int {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			return kb
+		}
+	}
+	return 0
 }

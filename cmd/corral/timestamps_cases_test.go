@@ -141,6 +141,9 @@ func TestB30OutsideTheWindow(t *testing.T) {
 	if tooOld != 2 || tooNew != 1 {
 		t.Errorf("logged as dropped: too old %d, too new %d; want 2 and 1", tooOld, tooNew)
 	}
+	if c := stoppedCounts(t, lastOutput); c.Read != 5 || c.Delivered != 2 || c.TooOld != 2 || c.TooNew != 1 {
+		t.Errorf("counts = %+v, want read 5 = delivered 2 + too old 2 + too new 1", c)
+	}
 }
 
 // lastOutput is the log of the last corral shipTimestamped ran.

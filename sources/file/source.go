@@ -105,11 +105,20 @@ const (
 	checkpointInterval = 200 * time.Millisecond
 )
 
+// Stats counts what a file source changed or skipped, for metrics.
+type Stats struct {
+	Empty     atomic.Int64 // empty lines skipped
+	Split     atomic.Int64 // lines shipped as several events
+	Truncated atomic.Int64 // lines cut short
+	Replaced  atomic.Int64 // events with invalid UTF-8 or NUL replaced
+}
+
 // Source tails the files that match its globs.
 type Source struct {
-	opts Options
-	log  *zap.Logger
-	cps  *checkpoints
+	opts  Options
+	log   *zap.Logger
+	cps   *checkpoints
+	Stats Stats
 
 	fds       *semaphore.Weighted // one unit per open descriptor
 	needFD    chan struct{}       // a reader waits for a descriptor

@@ -69,6 +69,10 @@ type tailer struct {
 	now     int64
 	end     int64
 	tracked int64 // the last offset given to the tracker
+	counted struct {
+		frame.Counts       // framing counts already added to the source's stats
+		empty        int64 // empty lines, framing's and grouping's
+	}
 	emitFn  func([]byte, int64)
 	skipFn  func(int64)
 	eventFn func([]byte, int64, int64) // the grouper's output
@@ -382,9 +386,26 @@ func (t *tailer) lineTime(line []byte) int64 {
 	return t.now
 }
 
+// count adds what framing and grouping changed since the last call to the
+// source's stats.
+func (t *tailer) count() {
+	c := t.lines.Counts
+	st := &t.src.Stats
+	empty := c.Empty
+	if t.group != nil {
+		empty += t.group.Counts.Empty
+	}
+	st.Empty.Add(empty - t.counted.empty)
+	st.Split.Add(c.Split - t.counted.Split)
+	st.Truncated.Add(c.Truncated - t.counted.Truncated)
+	st.Replaced.Add(c.Replaced - t.counted.Replaced)
+	t.counted.Counts, t.counted.empty = c, empty
+}
+
 // submit registers the block with the tracker at the offset its last
 // event ended at, and hands it to the pipeline.
 func (t *tailer) submit(ctx context.Context) error {
+	t.count()
 	b := t.block
 	t.block = nil
 	switch {

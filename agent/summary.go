@@ -1,0 +1,50 @@
+package agent
+
+import (
+	"go.uber.org/zap"
+
+	"github.com/corral-logs/corral/sinks/cloudwatch"
+	"github.com/corral-logs/corral/sources/file"
+	"github.com/corral-logs/corral/sources/journald"
+)
+
+// Counts are what the agent did since it started. Every event read is
+// delivered, dropped for a reason, or still on its way (undelivered at a
+// shutdown timeout, read again at the next start).
+type Counts struct {
+	Read      int64            // events handed to the pipeline
+	Delivered int64            // events CloudWatch accepted
+	Dropped   map[string]int64 // events dropped, by reason
+	Empty     int64            // empty lines and messages skipped (never events)
+}
+
+// Counts sums the sources' and sinks' counters.
+func (a *Agent) Counts() Counts {
+	c := Counts{Read: a.pipe.Stats.EventsIn.Load(), Dropped: make(map[string]int64)}
+	for _, s := range a.sinks.sinks {
+		c.Delivered += s.Stats.EventsSent.Load()
+		for r := range s.Stats.Dropped {
+			if n := s.Stats.Dropped[r].Load(); n > 0 {
+				c.Dropped[cloudwatch.ReasonNames[r]] += n
+			}
+		}
+	}
+	for _, src := range a.sources {
+		switch s := src.(type) {
+		case *file.Source:
+			c.Empty += s.Stats.Empty.Load()
+		case *journald.Source:
+			c.Empty += s.Stats.Empty.Load()
+		}
+	}
+	return c
+}
+
+// fields are the counts as log fields.
+func (c Counts) fields() []zap.Field {
+	fs := []zap.Field{zap.Int64("read", c.Read), zap.Int64("delivered", c.Delivered), zap.Int64("empty", c.Empty)}
+	for reason, n := range c.Dropped {
+		fs = append(fs, zap.Int64("dropped_"+reason, n))
+	}
+	return fs
+}
