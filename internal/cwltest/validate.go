@@ -2,8 +2,8 @@ package cwltest
 
 import (
 	"bytes"
-	json "github.com/segmentio/encoding/json"
 	"fmt"
+	json "github.com/segmentio/encoding/json"
 	"strings"
 	"time"
 	"unicode/utf8"
