@@ -48,6 +48,21 @@ func numbered(evs []cwltest.Event) map[int]int {
 	return seen
 }
 
+// lostAndDuplicated fails the test for every number below total that never
+// arrived, and returns how many repeats arrived.
+func lostAndDuplicated(t *testing.T, seen map[int]int, total int) (duplicates int) {
+	t.Helper()
+	for n := range total {
+		switch c := seen[n]; {
+		case c == 0:
+			t.Errorf("line %d lost", n)
+		case c > 1:
+			duplicates += c - 1
+		}
+	}
+	return duplicates
+}
+
 // writer appends numbered lines to path until stopped.
 type writer struct {
 	path    string
@@ -121,15 +136,7 @@ func TestKillNineLosesNothing(t *testing.T) {
 	}
 
 	seen = numbered(fake.Events("lg-test", "s1"))
-	duplicates := 0
-	for n := range total {
-		switch c := seen[n]; {
-		case c == 0:
-			t.Errorf("line %d lost", n)
-		case c > 1:
-			duplicates += c - 1
-		}
-	}
+	duplicates := lostAndDuplicated(t, seen, total)
 	// A kill re-sends at most what was delivered after the last saved
 	// checkpoint (saved every 200 ms), plus what was in flight: well under
 	// a second of writing per kill.

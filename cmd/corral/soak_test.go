@@ -88,15 +88,7 @@ func TestSoakRotationAndKills(t *testing.T) {
 		t.Errorf("exit code = %d, want 0", code)
 	}
 
-	duplicates := 0
-	for n := range total {
-		switch c := seen[n]; {
-		case c == 0:
-			t.Errorf("line %d lost", n)
-		case c > 1:
-			duplicates += c - 1
-		}
-	}
+	duplicates := lostAndDuplicated(t, seen, total)
 	// Each kill may re-send what was delivered since the last checkpoint
 	// save (200 ms) and what was in flight: bound it by a second of
 	// writing (2,000 lines) per kill.
