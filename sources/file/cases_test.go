@@ -394,3 +394,23 @@ func TestB15WatchLimit(t *testing.T) {
 		t.Errorf("a warning talks of space: %v", logs.All())
 	}
 }
+
+// TestOverwrittenWithLongerContent rewrites a file in place with more
+// than it held, faster than corral looks: the new content is read whole
+// from its start, not from the old offset.
+func TestOverwrittenWithLongerContent(t *testing.T) {
+	h := newHarness(t, nil)
+	h.write("o.log", "old-1\nold-2\n")
+	h.start()
+	h.waitFor("o.log", []string{"old-1", "old-2"}, 5*time.Second)
+	var b strings.Builder
+	var want []string
+	for i := 1; i <= 20; i++ {
+		fmt.Fprintf(&b, "NEW-%02d\n", i)
+		want = append(want, fmt.Sprintf("NEW-%02d", i))
+	}
+	if err := os.WriteFile(h.path("o.log"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("o.log", append([]string{"old-1", "old-2"}, want...), 5*time.Second)
+}

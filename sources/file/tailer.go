@@ -146,6 +146,10 @@ func (t *tailer) service(ctx context.Context) result {
 			return r
 		}
 	}
+	if err := t.checkReplaced(ctx); err != nil {
+		r.done, r.err = true, err
+		return r
+	}
 	total := 0
 	for total < readQuantum {
 		n, err := t.read(ctx)
@@ -210,25 +214,12 @@ func (t *tailer) idle(ctx context.Context) (done bool, err error) {
 	}
 
 	if st.Size() < pos {
-		// Truncated in place (copytruncate): what was held of a partial
-		// line is shipped, and reading restarts at the new start.
+		// Truncated in place (copytruncate).
 		// Limitation: lines written between the last read and the
 		// truncation exist only in the copy, which is a new file to us.
 		t.src.log.Info("file truncated, reading from its start",
 			zap.String("path", t.path), zap.Int64("offset", pos))
-		if err := t.flush(ctx); err != nil {
-			return true, err
-		}
-		if _, err := t.f.Seek(0, io.SeekStart); err != nil {
-			return true, fmt.Errorf("seek %s: %w", t.path, err)
-		}
-		t.lines.Reset(0)
-		t.tracker.Advance(pipeline.Position{Offset: 0})
-		t.end, t.tracked = 0, 0
-		t.mu.Lock()
-		t.fp = fingerprint{}
-		t.mu.Unlock()
-		return false, nil
+		return false, t.restart(ctx)
 	}
 
 	if t.lines.Pending() > 0 && now.Sub(t.lastData) >= t.src.opts.PartialLineTimeout {
@@ -255,6 +246,44 @@ func (t *tailer) idle(ctx context.Context) (done bool, err error) {
 		}
 	}
 	return false, nil
+}
+
+// checkReplaced notices a file overwritten in place, even when it grew
+// past the read offset before this look: its first bytes no longer match
+// its fingerprint. It then reads the file again from its start.
+func (t *tailer) checkReplaced(ctx context.Context) error {
+	fp := t.fingerprint()
+	if fp.Len == 0 || t.lines.Offset() == 0 {
+		return nil
+	}
+	st, err := t.f.Stat()
+	if err != nil {
+		return fmt.Errorf("stat %s: %w", t.path, err)
+	}
+	if fp.matches(t.f, st.Size()) {
+		return nil
+	}
+	t.src.log.Info("file overwritten in place, reading from its start",
+		zap.String("path", t.path), zap.Int64("offset", t.lines.Offset()))
+	return t.restart(ctx)
+}
+
+// restart ships what was held of a partial line and reads the file again
+// from its start, after a truncation or an overwrite.
+func (t *tailer) restart(ctx context.Context) error {
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	if _, err := t.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("seek %s: %w", t.path, err)
+	}
+	t.lines.Reset(0)
+	t.tracker.Advance(pipeline.Position{Offset: 0})
+	t.end, t.tracked = 0, 0
+	t.mu.Lock()
+	t.fp = fingerprint{}
+	t.mu.Unlock()
+	return nil
 }
 
 // flushDue returns when the held partial line or open multiline event is
