@@ -414,3 +414,19 @@ func TestOverwrittenWithLongerContent(t *testing.T) {
 	}
 	h.waitFor("o.log", append([]string{"old-1", "old-2"}, want...), 5*time.Second)
 }
+
+// TestCompressedFilesAreSkipped: a rotated file compressed by logrotate
+// matches the glob but is not shipped as binary garbage.
+func TestCompressedFilesAreSkipped(t *testing.T) {
+	h := newHarness(t, nil)
+	h.opts.Paths = []string{h.path("app.log*")}
+	h.write("app.log.2.gz", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03binary\n")
+	h.write("app.log.3.zst", "\x28\xb5\x2f\xfd\x00binary\n")
+	h.write("app.log", "plain\n")
+	h.start()
+	h.waitFor("app.log", []string{"plain"}, 5*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	if diff := cmp.Diff([]string{"plain"}, h.sink.all()); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}

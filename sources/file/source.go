@@ -130,6 +130,7 @@ type Source struct {
 	tailers     map[fileKey]*tailer
 	byPath      map[string]*tailer
 	queue       []*tailer         // due for service, not yet taken by a reader
+	compressed  map[fileKey]bool  // compressed files seen, which are not read
 	fdWant      bool              // close the next file that goes idle
 	warned      map[string]string // path -> the problem last logged for it
 	watched     map[string]bool   // directories given to the watcher
@@ -180,19 +181,20 @@ func New(opts Options) (*Source, error) {
 		log.Warn("checkpoints unusable, starting without them", zap.String("path", path), zap.Error(err))
 	}
 	return &Source{
-		opts:      opts,
-		log:       log,
-		cps:       cps,
-		tailers:   make(map[fileKey]*tailer),
-		byPath:    make(map[string]*tailer),
-		warned:    make(map[string]string),
-		watched:   make(map[string]bool),
-		watchedOK: make(map[string]bool),
-		ready:     make(chan struct{}),
-		fds:       semaphore.NewWeighted(int64(opts.MaxOpenFiles)),
-		needFD:    make(chan struct{}, 1),
-		work:      make(chan *tailer),
-		serviced:  make(chan result),
+		opts:       opts,
+		log:        log,
+		cps:        cps,
+		tailers:    make(map[fileKey]*tailer),
+		byPath:     make(map[string]*tailer),
+		warned:     make(map[string]string),
+		watched:    make(map[string]bool),
+		watchedOK:  make(map[string]bool),
+		compressed: make(map[fileKey]bool),
+		ready:      make(chan struct{}),
+		fds:        semaphore.NewWeighted(int64(opts.MaxOpenFiles)),
+		needFD:     make(chan struct{}, 1),
+		work:       make(chan *tailer),
+		serviced:   make(chan result),
 	}, nil
 }
 
@@ -321,7 +323,7 @@ func (s *Source) scan(ctx context.Context, startup bool) {
 			if e := s.cps.entries[key]; e != nil {
 				e.Seen = now
 			}
-			if _, ok := s.tailers[key]; ok {
+			if _, ok := s.tailers[key]; ok || s.compressed[key] {
 				continue
 			}
 			if old := s.byPath[path]; old != nil {
@@ -335,6 +337,11 @@ func (s *Source) scan(ctx context.Context, startup bool) {
 				continue
 			}
 			delete(s.warned, path)
+		}
+	}
+	for k := range s.compressed {
+		if !seen[k] {
+			delete(s.compressed, k) // gone: forget it
 		}
 	}
 }
@@ -353,6 +360,17 @@ func (s *Source) start(ctx context.Context, path string, key fileKey, startup bo
 		return fmt.Errorf("file changed while opening: %v", err)
 	}
 	size := st.Size()
+	if format := compression(f); format != "" {
+		// Rotated and compressed: its lines were read before it was
+		// compressed, so it is skipped, and remembered so as not to open
+		// it at every scan.
+		// Limitation: compressed files are never read, even when a path
+		// names them; decompressing them is not built yet.
+		f.Close()
+		s.compressed[key] = true
+		s.log.Info("skipping compressed file", zap.String("path", path), zap.String("reason", format))
+		return nil
+	}
 
 	e := s.cps.entries[key]
 	var offset int64
@@ -419,6 +437,30 @@ func (s *Source) retire(t *tailer) {
 	if s.rescan == nil {
 		s.rescan = time.After(0) // a file may be waiting for its path
 	}
+}
+
+// compressedMagic are the first bytes of compressed formats.
+var compressedMagic = []struct {
+	name  string
+	magic string
+}{
+	{"gzip", "\x1f\x8b"},
+	{"zstd", "\x28\xb5\x2f\xfd"},
+	{"xz", "\xfd7zXZ\x00"},
+	{"bzip2", "BZh"},
+}
+
+// compression names the format f is compressed in, by its first bytes, or
+// returns "" for a plain file.
+func compression(f *os.File) string {
+	var head [6]byte
+	n, _ := f.ReadAt(head[:], 0)
+	for _, c := range compressedMagic {
+		if strings.HasPrefix(string(head[:n]), c.magic) {
+			return c.name
+		}
+	}
+	return ""
 }
 
 // excluded reports whether path matches an exclude pattern.
