@@ -132,10 +132,12 @@ func TestB07RotationWhileStopped(t *testing.T) {
 	}
 	h.write("app.log", join(seq(101, 150)))
 	h.start()
-	// Copied, not renamed: app.log.1 is a new file to corral. What was
-	// lines 51-100 of app.log is read from the copy, which holds 1-100.
-	h.waitFor("app.log.1", seq(1, 100), 5*time.Second)
+	// Copied then truncated: app.log.1 is the old app.log, so it goes on
+	// from app.log's checkpoint (L051-L100), and app.log holds new content
+	// read from its start. L001-L050 are not sent again.
+	h.waitFor("app.log.1", seq(51, 100), 5*time.Second)
 	h.waitFor("app.log", append(seq(1, 50), seq(101, 150)...), 5*time.Second)
+	h.stays("app.log.1", seq(51, 100), 300*time.Millisecond)
 }
 
 func TestB08TruncatedWhileStopped(t *testing.T) {

@@ -97,6 +97,8 @@ const (
 	DefaultForgetAfter        = 24 * time.Hour
 	DefaultMaxOpenFiles       = 1024
 	DefaultMultilineTimeout   = time.Second
+	// maxOrphans bounds the replaced files remembered for adopt.
+	maxOrphans = 1024
 	// readers is how many files are read at once. Reading is cheap next
 	// to delivery; more readers would only contend for the budget.
 	readers = 2
@@ -131,6 +133,7 @@ type Source struct {
 	byPath      map[string]*tailer
 	queue       []*tailer         // due for service, not yet taken by a reader
 	compressed  map[fileKey]bool  // compressed files seen, which are not read
+	orphans     []*entry          // entries of files replaced in place, for adopt
 	fdWant      bool              // close the next file that goes idle
 	warned      map[string]string // path -> the problem last logged for it
 	watched     map[string]bool   // directories given to the watcher
@@ -373,6 +376,9 @@ func (s *Source) start(ctx context.Context, path string, key fileKey, startup bo
 	}
 
 	e := s.cps.entries[key]
+	if e == nil {
+		e = s.adopt(f, size, key)
+	}
 	var offset int64
 	switch {
 	case e != nil && e.fingerprint.matches(f, size):
@@ -389,6 +395,13 @@ func (s *Source) start(ctx context.Context, path string, key fileKey, startup bo
 		offset = size
 	}
 	if e == nil || !e.fingerprint.matches(f, size) {
+		if e != nil && e.tailer == nil && e.fingerprint.Len > 0 {
+			// Replaced or truncated: its copy may turn up (adopt).
+			if len(s.orphans) == maxOrphans {
+				s.orphans = s.orphans[1:]
+			}
+			s.orphans = append(s.orphans, e)
+		}
 		e = &entry{Key: key}
 		s.cps.entries[key] = e
 	}
@@ -419,6 +432,57 @@ func (s *Source) start(ctx context.Context, path string, key fileKey, startup bo
 	s.log.Debug("tailing file", zap.String("path", path), zap.Int64("offset", offset))
 	s.enqueue(t)
 	return nil
+}
+
+// adopt finds the saved state of a file that was copied and then
+// truncated or replaced (copytruncate while corral was down): a new file
+// that starts with the bytes a saved entry was fingerprinted on, where the
+// entry's own file no longer does, is that entry's file and goes on from
+// its checkpoint instead of being read again whole.
+//
+// Limitation: a new file that merely starts like a file that was since
+// truncated (the same first lines, up to 1 KiB) is taken for its copy.
+func (s *Source) adopt(f *os.File, size int64, key fileKey) *entry {
+	var head [fingerprintBytes]byte
+	n, _ := f.ReadAt(head[:min(size, fingerprintBytes)], 0)
+	for i, c := range s.orphans {
+		if c.fingerprint.Len <= n && fingerprintOf(head[:c.fingerprint.Len]) == c.fingerprint {
+			s.orphans = append(s.orphans[:i], s.orphans[i+1:]...)
+			c.Key, c.tracker, c.readTo = key, nil, 0
+			s.cps.entries[key] = c
+			s.log.Info("file is a copy of a truncated one, reading on from its checkpoint",
+				zap.String("path", c.Path), zap.Int64("offset", c.Offset))
+			return c
+		}
+	}
+	for k, c := range s.cps.entries {
+		if c.tailer != nil || c.fingerprint.Len == 0 || c.fingerprint.Len > n ||
+			fingerprintOf(head[:c.fingerprint.Len]) != c.fingerprint || s.stillHolds(c) {
+			continue
+		}
+		delete(s.cps.entries, k)
+		c.Key, c.tracker, c.readTo = key, nil, 0
+		s.cps.entries[key] = c
+		s.log.Info("file is a copy of a truncated one, reading on from its checkpoint",
+			zap.String("path", c.Path), zap.Int64("offset", c.Offset))
+		return c
+	}
+	return nil
+}
+
+// stillHolds reports whether an entry's own file still starts with the
+// bytes of its fingerprint.
+func (s *Source) stillHolds(c *entry) bool {
+	st, err := os.Stat(c.Path)
+	if err != nil || keyOf(st) != c.Key {
+		return false
+	}
+	f, err := os.Open(c.Path)
+	if err != nil {
+		return true // cannot tell: keep it as it is
+	}
+	defer f.Close()
+	return c.fingerprint.matches(f, st.Size())
 }
 
 // retire forgets a finished tailer. Its entry keeps the tracker until its
