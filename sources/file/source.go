@@ -134,6 +134,7 @@ type Source struct {
 	queue       []*tailer         // due for service, not yet taken by a reader
 	compressed  map[fileKey]bool  // compressed files seen, which are not read
 	orphans     []*entry          // entries of files replaced in place, for adopt
+	saveAfter   time.Time         // no periodic save before then
 	fdWant      bool              // close the next file that goes idle
 	warned      map[string]string // path -> the problem last logged for it
 	watched     map[string]bool   // directories given to the watcher
@@ -242,10 +243,17 @@ func (s *Source) Run(ctx context.Context) error {
 			s.freeFD()
 		case <-scan.C:
 			s.scan(ctx, false)
-		case <-save.C:
+		case now := <-save.C:
+			// A large state is saved less often: a second per MiB written,
+			// so that one busy file among thousands does not rewrite the
+			// whole state five times a second.
+			if now.Before(s.saveAfter) {
+				continue
+			}
 			if err := s.Commit(); err != nil {
 				s.log.Error("save checkpoints", zap.Error(err))
 			}
+			s.saveAfter = now.Add(time.Duration(len(s.cps.saved)) * time.Second / (1 << 20))
 		case ev := <-s.events():
 			s.notify(ev)
 		case <-s.rescan:
