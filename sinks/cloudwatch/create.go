@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/smithy-go"
 	"go.uber.org/zap"
 
 	"github.com/corral-logs/corral/pipeline"
@@ -31,11 +32,11 @@ func (s *Sink) create(ctx context.Context, dest pipeline.Dest) error {
 	if err == nil {
 		s.log.Info("created log group", zap.String("log_group", dest.Group))
 		if g.RetentionDays > 0 {
-			if err := s.putRetention(ctx, dest.Group); err != nil {
-				return err
-			}
+			// Set now, or, if that fails, before a later request: the
+			// group exists, so creating it again will not come round.
+			s.unsetRetention.Store(dest.Group, struct{}{})
+			s.manageRetention(ctx, dest.Group)
 		}
-		s.managed.Store(dest.Group, struct{}{})
 	}
 	return s.createStream(ctx, dest)
 }
@@ -72,7 +73,8 @@ type GroupSettings struct {
 // failure is logged and tried again at the next request.
 func (s *Sink) manageRetention(ctx context.Context, group string) {
 	g := s.opts.Group
-	if !g.ManageRetention || g.RetentionDays <= 0 {
+	_, unset := s.unsetRetention.Load(group)
+	if g.RetentionDays <= 0 || !g.ManageRetention && !unset {
 		return
 	}
 	if _, done := s.managed.Load(group); done {
@@ -80,11 +82,26 @@ func (s *Sink) manageRetention(ctx context.Context, group string) {
 	}
 	err := s.putRetention(ctx, group)
 	var missing *types.ResourceNotFoundException
-	if err != nil && !errors.As(err, &missing) {
-		s.log.Warn("set retention", zap.String("log_group", group), zap.Error(err))
+	switch {
+	case err == nil || errors.As(err, &missing): // a missing group gets it when created
+	case classifySDK(err) == classAuth:
+		// Not allowed: say so once for the group and stop asking.
+		s.log.Error("not allowed to set the retention of a log group", zap.String("log_group", group), zap.Error(err))
+	default:
+		s.log.Warn("set retention, will try again", zap.String("log_group", group), zap.Error(err))
 		return
 	}
-	s.managed.Store(group, struct{}{}) // a missing group gets it when created
+	s.unsetRetention.Delete(group)
+	s.managed.Store(group, struct{}{})
+}
+
+// classifySDK classifies an error of an SDK call like an answer of ours.
+func classifySDK(err error) class {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return classRetry
+	}
+	return classify(&APIError{Code: ae.ErrorCode()})
 }
 
 func (s *Sink) putRetention(ctx context.Context, group string) error {

@@ -65,9 +65,10 @@ type Sink struct {
 
 	scratch sync.Pool // of *scratch
 
-	failing  atomic.Bool  // a run of failed attempts is going on
-	failures atomic.Int64 // attempts failed in the current run
-	managed  sync.Map     // group name -> struct{}: retention set once
+	failing        atomic.Bool  // a run of failed attempts is going on
+	failures       atomic.Int64 // attempts failed in the current run
+	managed        sync.Map     // group name -> struct{}: retention set once
+	unsetRetention sync.Map     // group name -> struct{}: created, retention still to set
 
 	statusMu sync.Mutex
 	status   Status // guarded by statusMu
@@ -335,9 +336,7 @@ func (s *Sink) countRejected(dest pipeline.Dest, answer []byte, n int) int {
 // only counted, until delivery resumes.
 func (s *Sink) failed(dest pipeline.Dest, err error) {
 	s.failures.Add(1)
-	var ae *APIError
-	var ce *credentialsError
-	auth := errors.As(err, &ce) || errors.As(err, &ae) && classify(ae) == classAuth
+	auth := outcomeOf(err) == OutcomeAuth
 	s.statusMu.Lock()
 	if s.status.Since.IsZero() {
 		s.status.Since = s.opts.Now()

@@ -272,3 +272,59 @@ func TestToleratesResourceAlreadyExists(t *testing.T) {
 		t.Errorf("CreateLogStream refused %d times, want once (already exists)", exists)
 	}
 }
+
+// TestRetentionSetAfterATransientFailure: setting the retention of a new
+// group fails for a while; it is set by a later request, not forgotten
+// because the group now exists.
+func TestRetentionSetAfterATransientFailure(t *testing.T) {
+	fake := cwltest.New(t, cwltest.Options{})
+	s, err := New(context.Background(), Options{
+		AWS: aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+			RetryMaxAttempts: 1},
+		Endpoint: fake.URL(),
+		Group:    GroupSettings{RetentionDays: 30},
+		Retry:    retry.Policy{Base: time.Millisecond, Max: 5 * time.Millisecond},
+		Log:      zaptest.NewLogger(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Inject(cwltest.Fault{Op: "PutRetentionPolicy", Status: http.StatusBadRequest, ErrorType: "ThrottlingException"})
+	send(t, s, request(time.Now().UnixMilli(), "first"))
+	send(t, s, request(time.Now().UnixMilli(), "second"))
+	var ok int
+	for _, c := range fake.Calls() {
+		if c.Op == "PutRetentionPolicy" && c.Status == http.StatusOK {
+			ok++
+		}
+	}
+	if ok != 1 {
+		t.Errorf("retention set %d times, want once after the failure", ok)
+	}
+}
+
+// TestCreateDeniedIsAnAccessProblem: AccessDenied from CreateLogGroup is
+// counted and reported as refused access, not as a network failure.
+func TestCreateDeniedIsAnAccessProblem(t *testing.T) {
+	fake := cwltest.New(t, cwltest.Options{})
+	s, err := New(context.Background(), Options{
+		AWS: aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+			RetryMaxAttempts: 1},
+		Endpoint: fake.URL(),
+		Retry:    retry.Policy{Base: time.Millisecond, Max: 5 * time.Millisecond},
+		Log:      zaptest.NewLogger(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Inject(cwltest.Fault{Op: "CreateLogGroup", Status: http.StatusBadRequest, ErrorType: "AccessDeniedException",
+		Message: "not authorized to perform: logs:CreateLogGroup"})
+	done := make(chan error, 1)
+	go func() { done <- s.Send(context.Background(), request(time.Now().UnixMilli(), "x")) }()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Stats.Requests[OutcomeAuth].Load(); got != 1 {
+		t.Errorf("auth outcomes = %d, want 1 (network = %d)", got, s.Stats.Requests[OutcomeNetwork].Load())
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sync/atomic"
 
+	"github.com/aws/smithy-go"
+
 	"github.com/corral-logs/corral/pipeline"
 )
 
@@ -61,14 +63,18 @@ func (s *Sink) drop(_ pipeline.Dest, reason Reason, n int) {
 // outcomeOf names the outcome of a failed attempt.
 func outcomeOf(err error) Outcome {
 	var ae *APIError
-	if !errors.As(err, &ae) {
-		var ce *credentialsError
-		if errors.As(err, &ce) {
-			return OutcomeAuth
-		}
+	var c class
+	switch {
+	case errors.As(err, &ae):
+		c = classify(ae)
+	case errors.As(err, new(*credentialsError)) || classifySDK(err) == classAuth:
+		return OutcomeAuth
+	case errors.As(err, new(smithy.APIError)):
+		c = classifySDK(err)
+	default:
 		return OutcomeNetwork
 	}
-	switch classify(ae) {
+	switch c {
 	case classThrottle:
 		return OutcomeThrottled
 	case classAuth:
