@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,13 +64,12 @@ type Sink struct {
 
 	scratch sync.Pool // of *scratch
 
-	failing        atomic.Bool  // a run of failed attempts is going on
-	failures       atomic.Int64 // attempts failed in the current run
-	managed        sync.Map     // group name -> struct{}: retention set once
-	unsetRetention sync.Map     // group name -> struct{}: created, retention still to set
+	managed        sync.Map // group name -> struct{}: retention set once
+	unsetRetention sync.Map // group name -> struct{}: created, retention still to set
 
 	statusMu sync.Mutex
-	status   Status // guarded by statusMu
+	status   Status                  // guarded by statusMu
+	runs     map[pipeline.Dest]int64 // guarded by statusMu: failed attempts of failing streams
 }
 
 // Status is whether delivery is failing, for health checks and metrics.
@@ -276,12 +274,16 @@ func (s *Sink) isolate(ctx context.Context, dest pipeline.Dest, evs []event, sc 
 // one by one in its answer.
 func (s *Sink) accepted(dest pipeline.Dest, evs []event, answer []byte) {
 	s.Stats.request(OutcomeOK)
-	if s.failing.Swap(false) {
-		s.log.Info("delivery resumed", zap.Int64("attempt", s.failures.Swap(0)))
-		s.statusMu.Lock()
-		s.status = Status{}
-		s.statusMu.Unlock()
+	s.statusMu.Lock()
+	if attempts, ok := s.runs[dest]; ok {
+		delete(s.runs, dest)
+		if len(s.runs) == 0 {
+			s.status = Status{}
+		}
+		s.log.Info("delivery resumed", zap.String("log_group", dest.Group), zap.String("log_stream", dest.Stream),
+			zap.Int64("attempt", attempts))
 	}
+	s.statusMu.Unlock()
 	rejected := 0
 	if bytes.Contains(answer, []byte("rejectedLogEventsInfo")) {
 		rejected = s.countRejected(dest, answer, len(evs))
@@ -332,18 +334,23 @@ func (s *Sink) countRejected(dest pipeline.Dest, answer []byte, n int) int {
 	return total
 }
 
-// failed notes a failed attempt: the first of a run is logged, the rest
-// only counted, until delivery resumes.
+// failed notes a failed attempt for a stream: the first of its run is
+// logged, the rest only counted, until its delivery resumes. The sink's
+// status is failing while any stream is.
 func (s *Sink) failed(dest pipeline.Dest, err error) {
-	s.failures.Add(1)
 	auth := outcomeOf(err) == OutcomeAuth
 	s.statusMu.Lock()
 	if s.status.Since.IsZero() {
 		s.status.Since = s.opts.Now()
 	}
 	s.status.Failing, s.status.Auth, s.status.Err = true, auth, err.Error()
+	if s.runs == nil {
+		s.runs = make(map[pipeline.Dest]int64)
+	}
+	attempts, running := s.runs[dest]
+	s.runs[dest] = attempts + 1
 	s.statusMu.Unlock()
-	if s.failing.Swap(true) {
+	if running {
 		return
 	}
 	log := s.log.Warn
