@@ -171,9 +171,10 @@ func TestB28RequestLimits(t *testing.T) {
 }
 
 // TestOutageOfAMinute: the endpoint refuses connections for 60 s while a
-// file grows at 5,000 lines/s; nothing is lost or repeated, and delivery
-// resumes promptly after the outage ends. `make soak` runs it with a
-// 10-minute outage (CORRAL_OUTAGE).
+// file grows at 5,000 lines/s of 200 bytes (case B37's load), more than the
+// byte budget holds, so readers must wait; nothing is lost or repeated,
+// and delivery resumes promptly after the outage ends. `make soak` runs it
+// with a 10-minute outage (CORRAL_OUTAGE).
 func TestOutageOfAMinute(t *testing.T) {
 	if testing.Short() {
 		t.Skip("60-second outage; run without -short")
@@ -185,7 +186,7 @@ func TestOutageOfAMinute(t *testing.T) {
 	fake := cwltest.New(t, cwltest.Options{})
 	dir, state := t.TempDir(), t.TempDir()
 	cfg := fakeConfig(t, fake, state, filepath.Join(dir, "*.log"), "")
-	w := startWriter(t, filepath.Join(dir, "load.log"), 50, 10*time.Millisecond) // 5,000 lines/s
+	w := startPaddedWriter(t, filepath.Join(dir, "load.log"), 50, 10*time.Millisecond, 200) // 5,000 lines/s
 	p := startCorral(t, fakeEnv, "run", "--config", cfg)
 	waitUntil(t, 10*time.Second, func() bool { return len(fake.Events("lg-test", "s1")) > 0 },
 		func() string { return "nothing delivered before the outage" })
@@ -217,7 +218,7 @@ func TestOutageOfAMinute(t *testing.T) {
 	evs := fake.Events("lg-test", "s1")
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Timestamp < evs[j].Timestamp })
 	for i, e := range evs {
-		if e.Message != fmt.Sprintf("n-%08d", i) {
+		if !strings.HasPrefix(e.Message, fmt.Sprintf("n-%08d ", i)) {
 			t.Fatalf("event %d = %q: lost, repeated or out of order", i, e.Message)
 		}
 	}

@@ -41,7 +41,8 @@ var fakeEnv = []string{"AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=secr
 func numbered(evs []cwltest.Event) map[int]int {
 	seen := make(map[int]int)
 	for _, e := range evs {
-		if n, err := strconv.Atoi(strings.TrimPrefix(e.Message, "n-")); err == nil {
+		num, _, _ := strings.Cut(strings.TrimPrefix(e.Message, "n-"), " ")
+		if n, err := strconv.Atoi(num); err == nil {
 			seen[n]++
 		}
 	}
@@ -72,6 +73,11 @@ type writer struct {
 }
 
 func startWriter(t *testing.T, path string, perTick int, tick time.Duration) *writer {
+	return startPaddedWriter(t, path, perTick, tick, 0)
+}
+
+// startPaddedWriter is startWriter with lines padded to size bytes.
+func startPaddedWriter(t *testing.T, path string, perTick int, tick time.Duration, size int) *writer {
 	t.Helper()
 	w := &writer{path: path, stop: make(chan struct{}), done: make(chan struct{})}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -91,7 +97,11 @@ func startWriter(t *testing.T, path string, perTick int, tick time.Duration) *wr
 			case <-ticker.C:
 			}
 			for range perTick {
-				fmt.Fprintf(bw, "n-%08d\n", w.written.Load())
+				line := fmt.Sprintf("n-%08d", w.written.Load())
+				if pad := size - len(line) - 1; pad > 0 {
+					line += " " + strings.Repeat("x", pad)
+				}
+				bw.WriteString(line + "\n")
 				w.written.Add(1)
 			}
 			bw.Flush()
