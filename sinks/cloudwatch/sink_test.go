@@ -39,6 +39,24 @@ func newSink(t *testing.T, fake *cwltest.Server, now func() time.Time) *Sink {
 	return s
 }
 
+// newSinkWith is newSink with group settings, and SDK calls (creating
+// groups and streams) tried once, so that injected faults reach the sink.
+func newSinkWith(t *testing.T, fake *cwltest.Server, g GroupSettings) *Sink {
+	t.Helper()
+	s, err := New(context.Background(), Options{
+		AWS: aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+			RetryMaxAttempts: 1},
+		Endpoint: fake.URL(),
+		Group:    g,
+		Retry:    retry.Policy{Base: time.Millisecond, Max: 5 * time.Millisecond},
+		Log:      zaptest.NewLogger(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // request builds a request of msgs, all at ts.
 func request(ts int64, msgs ...string) *pipeline.Request {
 	b := pipeline.NewBlock(dest, "test")
@@ -278,17 +296,7 @@ func TestToleratesResourceAlreadyExists(t *testing.T) {
 // because the group now exists.
 func TestRetentionSetAfterATransientFailure(t *testing.T) {
 	fake := cwltest.New(t, cwltest.Options{})
-	s, err := New(context.Background(), Options{
-		AWS: aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-			RetryMaxAttempts: 1},
-		Endpoint: fake.URL(),
-		Group:    GroupSettings{RetentionDays: 30},
-		Retry:    retry.Policy{Base: time.Millisecond, Max: 5 * time.Millisecond},
-		Log:      zaptest.NewLogger(t),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newSinkWith(t, fake, GroupSettings{RetentionDays: 30})
 	fake.Inject(cwltest.Fault{Op: "PutRetentionPolicy", Status: http.StatusBadRequest, ErrorType: "ThrottlingException"})
 	send(t, s, request(time.Now().UnixMilli(), "first"))
 	send(t, s, request(time.Now().UnixMilli(), "second"))
@@ -307,16 +315,7 @@ func TestRetentionSetAfterATransientFailure(t *testing.T) {
 // counted and reported as refused access, not as a network failure.
 func TestCreateDeniedIsAnAccessProblem(t *testing.T) {
 	fake := cwltest.New(t, cwltest.Options{})
-	s, err := New(context.Background(), Options{
-		AWS: aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-			RetryMaxAttempts: 1},
-		Endpoint: fake.URL(),
-		Retry:    retry.Policy{Base: time.Millisecond, Max: 5 * time.Millisecond},
-		Log:      zaptest.NewLogger(t),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newSinkWith(t, fake, GroupSettings{})
 	fake.Inject(cwltest.Fault{Op: "CreateLogGroup", Status: http.StatusBadRequest, ErrorType: "AccessDeniedException",
 		Message: "not authorized to perform: logs:CreateLogGroup"})
 	done := make(chan error, 1)
