@@ -16,6 +16,8 @@ type Counts struct {
 	Delivered int64            // events CloudWatch accepted
 	Dropped   map[string]int64 // events dropped, by reason
 	Empty     int64            // empty lines and messages skipped (never events)
+	Split     int64            // lines or messages shipped as several events
+	Truncated int64            // lines or messages cut short
 }
 
 // Counts sums the sources' and sinks' counters.
@@ -33,8 +35,12 @@ func (a *Agent) Counts() Counts {
 		switch s := src.(type) {
 		case *file.Source:
 			c.Empty += s.Stats.Empty.Load()
+			c.Split += s.Stats.Split.Load()
+			c.Truncated += s.Stats.Truncated.Load()
 		case *journald.Source:
 			c.Empty += s.Stats.Empty.Load()
+			c.Split += s.Stats.Split.Load()
+			c.Truncated += s.Stats.Truncated.Load()
 		}
 	}
 	return c
@@ -42,7 +48,8 @@ func (a *Agent) Counts() Counts {
 
 // fields are the counts as log fields.
 func (c Counts) fields() []zap.Field {
-	fs := []zap.Field{zap.Int64("read", c.Read), zap.Int64("delivered", c.Delivered), zap.Int64("empty", c.Empty)}
+	fs := []zap.Field{zap.Int64("read", c.Read), zap.Int64("delivered", c.Delivered), zap.Int64("empty", c.Empty),
+		zap.Int64("split", c.Split), zap.Int64("truncated", c.Truncated)}
 	for reason, n := range c.Dropped {
 		fs = append(fs, zap.Int64("dropped_"+reason, n))
 	}

@@ -70,25 +70,44 @@ func lengths(msgs []string) []int {
 // small-after follows; no request is refused.
 func TestB26EventOverTheLimit(t *testing.T) {
 	sharedCase(t, "B26")
-	content := strings.Repeat("A", 300_000) + "\nsmall-after\n"
+	small := strings.Repeat("A", 300_000) + "\nsmall-after\n"
+	big := strings.Repeat("A", 1_100_000) + "\nsmall-after\n"
 	for _, tc := range []struct {
-		name, cw string
-		want     []int
+		name, cw, content string
+		limit             int
+		want              []int
 	}{
-		{"split", "  max_event_bytes: 262118\n  oversize_marker: false", []int{262_118, 37_882, 11}},
-		{"truncate", "  max_event_bytes: 262118\n  oversize: truncate\n  oversize_marker: false", []int{262_118, 11}},
+		{"split", "  max_event_bytes: 262118\n  oversize_marker: false", small, 262_118, []int{262_118, 37_882, 11}},
+		{"truncate", "  max_event_bytes: 262118\n  oversize: truncate\n  oversize_marker: false", small, 262_118, []int{262_118, 11}},
+		{"split at 1 MiB", "  oversize_marker: false", big, 1_048_550, []int{1_048_550, 51_450, 11}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fake := cwltest.New(t, cwltest.Options{MaxEventBytes: 262_118})
-			got := shipFile(t, fake, content, tc.cw, len(tc.want))
+			fake := cwltest.New(t, cwltest.Options{MaxEventBytes: tc.limit})
+			got := shipFile(t, fake, tc.content, tc.cw, len(tc.want))
 			if diff := cmp.Diff(tc.want, lengths(got)); diff != "" {
 				t.Errorf("event sizes (-want +got):\n%s", diff)
+			}
+			if strings.Join(got[:len(got)-1], "") != strings.TrimSuffix(tc.content, "\nsmall-after\n")[:lengthSum(tc.want[:len(tc.want)-1])] {
+				t.Errorf("pieces are not the line's bytes")
 			}
 			if got[len(got)-1] != "small-after" {
 				t.Errorf("last event = %.20q, want small-after", got[len(got)-1])
 			}
+			if tc.name == "truncate" && lastCounts.Truncated != 1 {
+				t.Errorf("truncated events = %d, want 1", lastCounts.Truncated)
+			}
+			if tc.name != "truncate" && lastCounts.Split != 1 {
+				t.Errorf("split lines = %d, want 1", lastCounts.Split)
+			}
 		})
 	}
+}
+
+func lengthSum(n []int) (sum int) {
+	for _, v := range n {
+		sum += v
+	}
+	return sum
 }
 
 // TestB26StricterServiceThanConfigured: the service refuses events the

@@ -245,6 +245,8 @@ type stopped struct {
 	Read      int64 `json:"read"`
 	Delivered int64 `json:"delivered"`
 	Empty     int64 `json:"empty"`
+	Split     int64 `json:"split"`
+	Truncated int64 `json:"truncated"`
 	TooOld    int64 `json:"dropped_too_old"`
 	TooNew    int64 `json:"dropped_too_new"`
 	Expired   int64 `json:"dropped_expired"`

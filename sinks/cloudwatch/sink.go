@@ -245,7 +245,9 @@ func (s *Sink) attempt(ctx context.Context, body []byte) ([]byte, error) {
 	if err := s.limit.acquire(ctx); err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	answer, err := s.api.call(ctx, "PutLogEvents", body)
+	s.Stats.observe(time.Since(start))
 	var ae *APIError
 	throttled := errors.As(err, &ae) && classify(ae) == classThrottle
 	s.limit.release(throttled, err == nil)
@@ -292,6 +294,9 @@ func (s *Sink) accepted(dest pipeline.Dest, evs []event, answer []byte) {
 	var n int64
 	for _, e := range evs {
 		n += int64(len(e.msg))
+	}
+	if rejected > 0 {
+		n = n * int64(len(evs)-rejected) / int64(len(evs)) // refused events, estimated at the average size
 	}
 	s.Stats.BytesSent.Add(n)
 }

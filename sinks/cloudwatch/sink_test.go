@@ -327,3 +327,36 @@ func TestCreateDeniedIsAnAccessProblem(t *testing.T) {
 		t.Errorf("auth outcomes = %d, want 1 (network = %d)", got, s.Stats.Requests[OutcomeNetwork].Load())
 	}
 }
+
+// TestServiceRefusedEventsAreCountedNotRetried: the service's clock is
+// 3 hours behind corral's, so it refuses every event as too new in an
+// HTTP 200 answer; corral counts them as dropped from the answer's
+// rejectedLogEventsInfo and does not send them again.
+func TestServiceRefusedEventsAreCountedNotRetried(t *testing.T) {
+	now := time.Now()
+	fake := cwltest.New(t, cwltest.Options{Now: func() time.Time { return now.Add(-3 * time.Hour) }})
+	s := newSink(t, fake, func() time.Time { return now })
+	send(t, s, request(now.UnixMilli(), "a", "b", "c"))
+	if got := s.Stats.Dropped[ReasonTooNew].Load(); got != 3 {
+		t.Errorf("dropped too new = %d, want 3", got)
+	}
+	if got := s.Stats.EventsSent.Load(); got != 0 {
+		t.Errorf("events sent = %d, want 0", got)
+	}
+	ok := 0
+	for _, r := range fake.Requests() {
+		if r.Status == http.StatusOK {
+			ok++
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d accepted requests, want 1 (no retry of refused events)", ok)
+	}
+	var n int64
+	for i := range s.Stats.Latency {
+		n += s.Stats.Latency[i].Load()
+	}
+	if n == 0 {
+		t.Error("no request latency observed")
+	}
+}

@@ -3,6 +3,7 @@ package cloudwatch
 import (
 	"errors"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/smithy-go"
 
@@ -42,13 +43,33 @@ const (
 // ReasonNames are the metric label values of the reasons, by Reason.
 var ReasonNames = [numReasons]string{"too_old", "too_new", "expired", "invalid"}
 
+// LatencyBuckets are the upper bounds, in seconds, of the request latency
+// histogram: the conventional Prometheus default buckets.
+var LatencyBuckets = [...]float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
 // Stats counts what the sink did.
 type Stats struct {
 	Requests   [numOutcomes]atomic.Int64
 	Dropped    [numReasons]atomic.Int64
 	EventsSent atomic.Int64
-	BytesSent  atomic.Int64 // message bytes of delivered requests
+	BytesSent  atomic.Int64 // message bytes of delivered events
 	Retries    atomic.Int64
+	// Latency of PutLogEvents attempts: counts per bucket of
+	// LatencyBuckets (the last one past them all), and the sum in
+	// microseconds.
+	Latency    [len(LatencyBuckets) + 1]atomic.Int64
+	LatencySum atomic.Int64
+}
+
+// observe records one request's latency.
+func (st *Stats) observe(d time.Duration) {
+	secs := d.Seconds()
+	i := 0
+	for i < len(LatencyBuckets) && secs > LatencyBuckets[i] {
+		i++
+	}
+	st.Latency[i].Add(1)
+	st.LatencySum.Add(d.Microseconds())
 }
 
 func (st *Stats) request(o Outcome) { st.Requests[o].Add(1) }
