@@ -96,16 +96,16 @@ func accessKey(auth string) string {
 }
 
 // TestAssumedCredentialsAreRefreshedBeforeExpiry ships a line every
-// 200 ms for 25 s through credentials that STS grants for 10 s: corral
-// must re-assume the role before they expire (at half their life here),
-// so that no request is signed with expired credentials, and deliver
-// every line once.
+// 200 ms for two minutes through credentials that STS grants for 30 s:
+// corral must re-assume the role before they expire (at half their life
+// here), so that no request is signed with expired credentials, and
+// deliver every line once.
 func TestAssumedCredentialsAreRefreshedBeforeExpiry(t *testing.T) {
 	if testing.Short() {
-		t.Skip("takes 25 s; run without -short")
+		t.Skip("takes two minutes; run without -short")
 	}
 	fake := cwltest.New(t, cwltest.Options{})
-	f, endpoint := newFakeSTS(t, fake, 10*time.Second)
+	f, endpoint := newFakeSTS(t, fake, 30*time.Second)
 	dir, state := t.TempDir(), t.TempDir()
 	cfg := writeConfig(t, fmt.Sprintf(`state_dir: %s
 aws:
@@ -128,7 +128,7 @@ sources:
 	if err != nil {
 		t.Fatal(err)
 	}
-	const lines = 125
+	const lines = 600
 	for n := range lines {
 		fmt.Fprintf(file, "n-%08d\n", n)
 		time.Sleep(200 * time.Millisecond)
@@ -163,9 +163,10 @@ sources:
 	if f.expired != 0 {
 		t.Errorf("%d requests were signed with expired credentials", f.expired)
 	}
-	// 25 s at a refresh every 5 s: about 5 AssumeRole calls, not one per request.
-	if f.assumed < 4 || f.assumed > 10 {
-		t.Errorf("AssumeRole called %d times in 25 s with 10 s credentials, want 4 to 10", f.assumed)
+	// 120 s at a refresh every 15 s: about 8 AssumeRole calls (one more for
+	// the refusal), not one per request.
+	if f.assumed < 7 || f.assumed > 14 {
+		t.Errorf("AssumeRole called %d times in 120 s with 30 s credentials, want 7 to 14", f.assumed)
 	}
 	for _, id := range f.external {
 		if id != "refresh-test" {
