@@ -1,6 +1,7 @@
 package file
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -431,4 +434,26 @@ func TestCompressedFilesAreSkipped(t *testing.T) {
 	if diff := cmp.Diff([]string{"plain"}, h.sink.all()); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
+}
+
+// TestCompressedFilesNamedAreRead: a path that names compressed files
+// gets them read once, decompressed, and not again after a restart.
+func TestCompressedFilesNamedAreRead(t *testing.T) {
+	h := newHarness(t, nil)
+	h.opts.Paths = []string{h.path("app.log.*.gz"), h.path("app.log.*.zst")}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("gz-1\ngz-2\n"))
+	zw.Close()
+	h.write("app.log.1.gz", gz.String())
+	enc, _ := zstd.NewWriter(nil)
+	h.write("app.log.2.zst", string(enc.EncodeAll([]byte("zst-1\nzst-2\n"), nil)))
+	enc.Close()
+	h.start()
+	h.waitFor("app.log.1.gz", []string{"gz-1", "gz-2"}, 5*time.Second)
+	h.waitFor("app.log.2.zst", []string{"zst-1", "zst-2"}, 5*time.Second)
+	h.stop()
+	h.start()
+	h.stays("app.log.1.gz", []string{"gz-1", "gz-2"}, 500*time.Millisecond)
+	h.stays("app.log.2.zst", []string{"zst-1", "zst-2"}, 0)
 }

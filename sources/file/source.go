@@ -16,6 +16,8 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/fsnotify/fsnotify"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 	"go.uber.org/zap"
 	"golang.org/x/sync/semaphore"
 
@@ -132,7 +134,7 @@ type Source struct {
 	tailers     map[fileKey]*tailer
 	byPath      map[string]*tailer
 	queue       []*tailer         // due for service, not yet taken by a reader
-	compressed  map[fileKey]bool  // compressed files seen, which are not read
+	compressed  map[fileKey]bool  // compressed files skipped or read through
 	orphans     []*entry          // entries of files replaced in place, for adopt
 	saveAfter   time.Time         // no periodic save before then
 	fdWant      bool              // close the next file that goes idle
@@ -303,6 +305,7 @@ func (s *Source) scan(ctx context.Context, startup bool) {
 	now := s.opts.Now()
 	seen := make(map[fileKey]bool)
 	for _, pattern := range s.opts.Paths {
+		named := namesCompressed(pattern)
 		matches, err := doublestar.FilepathGlob(pattern, doublestar.WithFilesOnly(), doublestar.WithFailOnIOErrors())
 		if err != nil {
 			// A directory we cannot list is reported, then globbed leniently.
@@ -343,7 +346,7 @@ func (s *Source) scan(ctx context.Context, startup bool) {
 				s.wakeFile(old)
 				continue
 			}
-			if err := s.start(ctx, path, key, startup); err != nil {
+			if err := s.start(ctx, path, key, startup, named); err != nil {
 				s.warnOnce(path, err)
 				continue
 			}
@@ -360,7 +363,7 @@ func (s *Source) scan(ctx context.Context, startup bool) {
 // start opens path and starts its tailer at the right offset: the saved
 // one if the file is the one that was saved, else its start (or its end,
 // at the first scan, with StartAtEnd).
-func (s *Source) start(ctx context.Context, path string, key fileKey, startup bool) error {
+func (s *Source) start(ctx context.Context, path string, key fileKey, startup, named bool) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -371,12 +374,11 @@ func (s *Source) start(ctx context.Context, path string, key fileKey, startup bo
 		return fmt.Errorf("file changed while opening: %v", err)
 	}
 	size := st.Size()
-	if format := compression(f); format != "" {
+	format := compression(f)
+	if format != "" && !named {
 		// Rotated and compressed: its lines were read before it was
-		// compressed, so it is skipped, and remembered so as not to open
-		// it at every scan.
-		// Limitation: compressed files are never read, even when a path
-		// names them; decompressing them is not built yet.
+		// compressed, so it is skipped (and remembered, so as not to open
+		// it at every scan) unless a path names compressed files.
 		f.Close()
 		s.compressed[key] = true
 		s.log.Info("skipping compressed file", zap.String("path", path), zap.String("reason", format))
@@ -423,16 +425,31 @@ func (s *Source) start(ctx context.Context, path string, key fileKey, startup bo
 	}
 	e.Path, e.fingerprint, e.Seen = path, fp, s.opts.Now()
 
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+	var z io.Reader
+	if format != "" {
+		// A compressed file a path names: read once, decompressed, its
+		// offsets counting decompressed bytes. It keeps its descriptor
+		// while it is read, so it waits for a free one.
+		if !s.fds.TryAcquire(1) {
+			f.Close()
+			return nil // the next scan tries again
+		}
+		if z, err = decompress(f, format, offset); err != nil {
+			f.Close()
+			s.fds.Release(1)
+			return err
+		}
+	} else if _, err := f.Seek(offset, io.SeekStart); err != nil {
 		f.Close()
 		return fmt.Errorf("seek: %w", err)
 	}
-	if !s.fds.TryAcquire(1) {
+	if z == nil && !s.fds.TryAcquire(1) {
 		// At max_open_files: the file is read in turns, opened when due.
 		f.Close()
 		f = nil
 	}
 	t := newTailer(s, key, path, f, offset, fp, e.tracker)
+	t.z = z
 	e.tailer = t
 	s.tailers[key] = t
 	s.byPath[path] = t
@@ -498,6 +515,9 @@ func (s *Source) stillHolds(c *entry) bool {
 func (s *Source) retire(t *tailer) {
 	t.close()
 	delete(s.tailers, t.key)
+	if t.z != nil {
+		s.compressed[t.key] = true // read through: not again in this run
+	}
 	if s.byPath[t.path] == t {
 		delete(s.byPath, t.path)
 	}
@@ -533,6 +553,47 @@ func compression(f *os.File) string {
 		}
 	}
 	return ""
+}
+
+// compressedExts are the names of compressed files a path may name.
+var compressedExts = []string{".gz", ".zst", ".xz", ".bz2"}
+
+// namesCompressed reports whether a pattern names compressed files
+// explicitly, as in /var/log/app.log.*.gz.
+func namesCompressed(pattern string) bool {
+	base := filepath.Base(pattern)
+	for _, ext := range compressedExts {
+		if strings.Contains(base, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// decompress returns a reader of f's decompressed content, past its first
+// skip bytes.
+func decompress(f *os.File, format string, skip int64) (io.Reader, error) {
+	var z io.Reader
+	var err error
+	switch format {
+	case "gzip":
+		z, err = gzip.NewReader(f)
+	case "zstd":
+		var d *zstd.Decoder
+		d, err = zstd.NewReader(f, zstd.WithDecoderConcurrency(1))
+		z = d
+	default:
+		// Limitation: xz and bzip2 files are not read, even when named:
+		// no decoder is built in.
+		return nil, fmt.Errorf("%s files are not read", format)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s stream: %w", format, err)
+	}
+	if _, err := io.CopyN(io.Discard, z, skip); err != nil {
+		return nil, fmt.Errorf("skip to checkpoint in %s stream: %w", format, err)
+	}
+	return z, nil
 }
 
 // excluded reports whether path matches an exclude pattern.

@@ -45,7 +45,8 @@ type tailer struct {
 	src     *Source
 	key     fileKey
 	path    string
-	f       *os.File // nil while closed to stay under max_open_files
+	f       *os.File  // nil while closed to stay under max_open_files
+	z       io.Reader // the decompressed content of a compressed file, read once
 	dest    pipeline.Dest
 	lines   *frame.Lines
 	group   *multiline.Grouper // nil without multiline
@@ -146,9 +147,11 @@ func (t *tailer) service(ctx context.Context) result {
 			return r
 		}
 	}
-	if err := t.checkReplaced(ctx); err != nil {
-		r.done, r.err = true, err
-		return r
+	if t.z == nil {
+		if err := t.checkReplaced(ctx); err != nil {
+			r.done, r.err = true, err
+			return r
+		}
 	}
 	total := 0
 	for total < readQuantum {
@@ -167,6 +170,11 @@ func (t *tailer) service(ctx context.Context) result {
 		r.more = true
 		return r
 	}
+	if t.z != nil {
+		// A compressed file does not grow: at its end it is done.
+		r.done, r.err = true, t.flush(ctx)
+		return r
+	}
 	r.done, r.err = t.idle(ctx)
 	return r
 }
@@ -179,7 +187,11 @@ var readBuffers = sync.Pool{New: func() any { return new([readSize]byte) }}
 func (t *tailer) read(ctx context.Context) (int, error) {
 	buf := readBuffers.Get().(*[readSize]byte)
 	defer readBuffers.Put(buf)
-	n, err := t.f.Read(buf[:])
+	var r io.Reader = t.f
+	if t.z != nil {
+		r = t.z
+	}
+	n, err := r.Read(buf[:])
 	if n > 0 {
 		t.lastData = t.src.opts.Now()
 		t.begin()
