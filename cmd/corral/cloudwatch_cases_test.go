@@ -28,18 +28,7 @@ func shipFile(t *testing.T, fake *cwltest.Server, content, cloudwatch string, wa
 	if err := os.WriteFile(filepath.Join(dir, "big.log"), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := writeConfig(t, fmt.Sprintf(`state_dir: %s
-aws:
-  region: us-east-1
-  endpoint_url: %s
-cloudwatch:
-  log_group: lg-test
-  log_stream: s1
-  flush_interval: 100ms
-%s
-sources:
-  - paths: [%q]
-`, state, fake.URL(), cloudwatch, filepath.Join(dir, "*.log")))
+	cfg := fakeConfigWith(t, fake, state, filepath.Join(dir, "*.log"), cloudwatch, "")
 	p := startCorral(t, fakeEnv, "run", "--config", cfg)
 	waitUntil(t, 20*time.Second, func() bool { return len(fake.Events("lg-test", "s1")) >= want },
 		func() string { return fmt.Sprintf("%d of %d events", len(fake.Events("lg-test", "s1")), want) })

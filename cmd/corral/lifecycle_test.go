@@ -16,8 +16,15 @@ import (
 	"github.com/corral-logs/corral/internal/cwltest"
 )
 
-// fakeConfig is a config shipping the files of glob to fake.
+// fakeConfig is a config shipping the files of glob to fake, with extra
+// lines for the source.
 func fakeConfig(t *testing.T, fake *cwltest.Server, state, glob, extra string) string {
+	t.Helper()
+	return fakeConfigWith(t, fake, state, glob, "", extra)
+}
+
+// fakeConfigWith is fakeConfig with extra lines for cloudwatch too.
+func fakeConfigWith(t *testing.T, fake *cwltest.Server, state, glob, cloudwatch, source string) string {
 	t.Helper()
 	return writeConfig(t, fmt.Sprintf(`state_dir: %s
 shutdown_timeout: 3s
@@ -28,10 +35,11 @@ cloudwatch:
   log_group: lg-test
   log_stream: s1
   flush_interval: 100ms
+%s
 sources:
   - type: file
     paths: [%q]
-%s`, state, fake.URL(), glob, extra))
+%s`, state, fake.URL(), cloudwatch, glob, source))
 }
 
 // fakeEnv is the environment of a corral shipping to the fake.
