@@ -74,20 +74,25 @@ func (f Format) Leading(line []byte) (int64, bool) {
 	if len(token) == 0 {
 		return 0, false
 	}
+	// A syslog day is padded with a space: "Jan  1" is three fields.
+	return f.Value(token)
+}
+
+// Value reads a whole field's text as a timestamp in the format, and
+// returns it in Unix milliseconds, or false when it is not one.
+func (f Format) Value(text []byte) (int64, bool) {
 	switch f.name {
 	case Unix:
-		secs, err := strconv.ParseFloat(string(token), 64)
+		secs, err := strconv.ParseFloat(string(text), 64)
 		if err != nil {
 			return 0, false
 		}
 		return int64(secs * 1000), true
 	case UnixMilli:
-		ms, err := strconv.ParseInt(string(token), 10, 64)
+		ms, err := strconv.ParseInt(string(text), 10, 64)
 		return ms, err == nil
 	}
-	// A syslog day is padded with a space: "Jan  1" is three fields.
-	text := string(token)
-	t, err := time.ParseInLocation(f.layout, text, f.loc)
+	t, err := time.ParseInLocation(f.layout, string(text), f.loc)
 	if err != nil {
 		return 0, false
 	}
