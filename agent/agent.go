@@ -123,8 +123,8 @@ func (a *Agent) fileRoute(sc config.Source, profile int) func(string) pipeline.D
 			return a.host.Lookup(name)
 		}
 		return pipeline.Dest{
-			Group:   config.SanitizeGroup(sc.GroupTemplate.Expand(lookup)),
-			Stream:  config.SanitizeStream(sc.StreamTemplate.Expand(lookup)),
+			Group:   pipeline.SanitizeGroup(sc.GroupTemplate.Expand(lookup)),
+			Stream:  pipeline.SanitizeStream(sc.StreamTemplate.Expand(lookup)),
 			Profile: profile,
 		}
 	}
@@ -150,8 +150,8 @@ func (a *Agent) journalRoute(sc config.Source, profile int) func(journald.Meta) 
 			return a.host.Lookup(name)
 		}
 		return pipeline.Dest{
-			Group:   config.SanitizeGroup(sc.GroupTemplate.Expand(lookup)),
-			Stream:  config.SanitizeStream(sc.StreamTemplate.Expand(lookup)),
+			Group:   pipeline.SanitizeGroup(sc.GroupTemplate.Expand(lookup)),
+			Stream:  pipeline.SanitizeStream(sc.StreamTemplate.Expand(lookup)),
 			Profile: profile,
 		}
 	}
