@@ -34,7 +34,45 @@ type Config struct {
 	AWS        AWS        `yaml:"aws"`
 	Buffer     Buffer     `yaml:"buffer"`
 	CloudWatch CloudWatch `yaml:"cloudwatch"`
-	Sources    []Source   `yaml:"sources"`
+	Enrich     Enrich     `yaml:"enrich"`
+	Redact     Redact     `yaml:"redact"`
+	// Labels are static key-value pairs added to every JSON envelope;
+	// a source's labels add to and override them. Optional.
+	Labels  map[string]string `yaml:"labels,omitempty"`
+	Sources []Source          `yaml:"sources"`
+}
+
+// Enrich configures what corral learns about where it runs.
+type Enrich struct {
+	// EC2 reads the instance identity through IMDSv2. Default true.
+	EC2 bool `yaml:"ec2"`
+	// ECS reads the task metadata endpoint v4 when corral runs in a task,
+	// and the ECS agent's introspection API for Docker log files of other
+	// containers. Default true.
+	ECS bool `yaml:"ecs"`
+	// Timeout bounds the whole discovery at start. Default 2s, at most 10s.
+	Timeout Duration `yaml:"timeout"`
+}
+
+// Redact configures the redaction of secrets in events, which is on by
+// default.
+type Redact struct {
+	// Disable names built-in rules to turn off. Optional.
+	Disable []string `yaml:"disable,omitempty"`
+	// Rules are the user's own rules, applied after the built-in ones.
+	Rules []RedactRule `yaml:"rules,omitempty"`
+}
+
+// RedactRule is a user redaction rule.
+type RedactRule struct {
+	// Name names the rule in [REDACTED:<name>] and in metrics. Required,
+	// unique, letters, digits and _.
+	Name string `yaml:"name"`
+	// Pattern is a regular expression (RE2). Required.
+	Pattern string `yaml:"pattern"`
+	// Replacement replaces each match; $1 or ${name} refer to groups.
+	// Default [REDACTED:<name>].
+	Replacement string `yaml:"replacement,omitempty"`
 }
 
 // Log configures the agent's own logging.
@@ -150,6 +188,30 @@ const (
 	SourceJournald SourceType = "journald"
 )
 
+// Parser names.
+const (
+	ParserNone   = "none"
+	ParserJSON   = "json"
+	ParserLogfmt = "logfmt"
+	ParserRegex  = "regex"
+	ParserSyslog = "syslog"
+	ParserCRI    = "cri"
+	ParserDocker = "docker"
+	ParserNginx  = "nginx"
+	ParserApache = "apache"
+	FormatRaw    = "raw"
+	FormatJSON   = "json"
+)
+
+// Parsers are the parser names a source may use.
+var Parsers = []string{ParserNone, ParserJSON, ParserLogfmt, ParserRegex, ParserSyslog,
+	ParserCRI, ParserDocker, ParserNginx, ParserApache}
+
+// BuiltinRedactions are the names of the built-in redaction rules, which
+// redact.disable may name.
+var BuiltinRedactions = []string{"aws_access_key_id", "aws_secret_access_key", "bearer_token", "jwt",
+	"url_password", "private_key", "password_field"}
+
 // StartAt is where a source starts reading a file it has no checkpoint for.
 type StartAt string
 
@@ -201,9 +263,32 @@ type Source struct {
 	Encoding string `yaml:"encoding"`
 	// Multiline groups lines into events, such as stack traces. Optional.
 	Multiline *Multiline `yaml:"multiline,omitempty"`
-	// Timestamp reads each event's time from the start of its line.
-	// Optional; without it, the time the line was read.
+	// Timestamp reads each event's time from a parsed field, or from the
+	// start of its line. Optional; without it, the time the parser found,
+	// else the time the line was read.
 	Timestamp *Timestamp `yaml:"timestamp,omitempty"`
+
+	// Parser turns each event into fields: none, json, logfmt, regex,
+	// syslog, cri, docker, nginx or apache. Default none.
+	Parser string `yaml:"parser"`
+	// Pattern is the regular expression of the regex parser; its named
+	// groups become fields. Required with parser regex.
+	Pattern string `yaml:"pattern,omitempty"`
+	// Format is raw (the line as it was) or json (an envelope with the
+	// message, the parsed fields and metadata). Default raw.
+	Format string `yaml:"format"`
+	// IncludeLines keeps only events matching one of these regular
+	// expressions; ExcludeLines drops events matching one. What they drop
+	// is counted. Optional.
+	IncludeLines []string `yaml:"include_lines,omitempty"`
+	ExcludeLines []string `yaml:"exclude_lines,omitempty"`
+	// Labels add to and override the top-level labels. Optional.
+	Labels map[string]string `yaml:"labels,omitempty"`
+	// FallbackGroup and FallbackStream take the place of a group or stream
+	// template that names a field the event lacks. Defaults
+	// /corral/unrouted and unrouted; templates without field placeholders.
+	FallbackGroup  string `yaml:"fallback_group"`
+	FallbackStream string `yaml:"fallback_stream"`
 
 	// Units are the systemd units a journald source reads. Default: all.
 	Units []string `yaml:"units,omitempty"`
@@ -233,6 +318,12 @@ type Source struct {
 	GroupTemplate Template `yaml:"-"`
 	// StreamTemplate is LogStream parsed.
 	StreamTemplate Template `yaml:"-"`
+	// FallbackGroupTemplate and FallbackStreamTemplate are the fallbacks
+	// parsed.
+	FallbackGroupTemplate  Template `yaml:"-"`
+	FallbackStreamTemplate Template `yaml:"-"`
+	// MergedLabels are the top-level labels with the source's over them.
+	MergedLabels map[string]string `yaml:"-"`
 }
 
 // GroupSettings are what corral sets on a log group it creates.
@@ -245,10 +336,14 @@ type GroupSettings struct {
 	ManageRetention    bool
 }
 
-// Timestamp says how to read an event's time from its line.
+// Timestamp says how to read an event's time.
 type Timestamp struct {
+	// Field is the parsed field holding the time. Optional; without it
+	// the time is read from the start of the line.
+	Field string `yaml:"field,omitempty"`
 	// Format is rfc3339, rfc3339nano, unix, unix_ms, syslog or a Go
-	// layout such as "2006-01-02 15:04:05.000". Required.
+	// layout such as "2006-01-02 15:04:05.000". Required without Field;
+	// default rfc3339 with it.
 	Format string `yaml:"format"`
 	// Timezone is an IANA zone for formats without one. Default UTC.
 	Timezone string `yaml:"timezone"`

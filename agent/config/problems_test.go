@@ -18,7 +18,7 @@ const (
 	// onwards).
 	withRole = "aws:\n  assume_role:\n    role_arn: arn:aws:iam::222222222222:role/x\n"
 	// known lists the file placeholders as messages name them.
-	known = "(known: hostname, file_name, file_path)"
+	known = "(known: hostname, instance_id, region, availability_zone, account_id, instance_type, image_id, ecs_cluster, ecs_task_arn, ecs_task_family, ecs_task_revision, ecs_container_name, file_name, file_path, field.NAME)"
 )
 
 func TestParseProblems(t *testing.T) {
@@ -131,6 +131,44 @@ func TestParseProblems(t *testing.T) {
 		{"role duration", withRole + "    duration: 13h\n" + source,
 			[]string{`corral.yaml:4: aws.assume_role.duration: ` +
 				`must be between 15m0s and 12h0m0s, got 13h0m0s`}},
+		// Processing.
+		{"unknown parser", "sources: [{paths: [/x], parser: xml}]\n",
+			[]string{`corral.yaml:1: sources[0].parser: unknown parser "xml" (want none, json, logfmt, regex, ` +
+				`syslog, cri, docker, nginx or apache)`}},
+		{"regex without pattern", "sources: [{paths: [/x], parser: regex}]\n",
+			[]string{`corral.yaml:1: sources[0].pattern: required`}},
+		{"regex without named group", "sources: [{paths: [/x], parser: regex, pattern: 'a(b)'}]\n",
+			[]string{`corral.yaml:1: sources[0].pattern: has no named group such as (?P<level>\w+): ` +
+				`nothing would become a field`}},
+		{"pattern without regex", "sources: [{paths: [/x], parser: json, pattern: 'a'}]\n",
+			[]string{`corral.yaml:1: sources[0].pattern: only for parser regex`}},
+		{"bad exclude_lines", "sources:\n  - paths: [/x]\n    exclude_lines: ['a(']\n",
+			[]string{"corral.yaml:3: sources[0].exclude_lines[0]: invalid regular expression: " +
+				"error parsing regexp: missing closing ): `a(`"}},
+		{"field template without parser", "sources: [{paths: [/x], log_stream: '{field.level}'}]\n",
+			[]string{`corral.yaml:1: sources[0].parser: log_group or log_stream uses {field.…}, which needs a parser`}},
+		{"field in fallback", "sources: [{paths: [/x], parser: json, fallback_stream: '{field.a}'}]\n",
+			[]string{`corral.yaml:1: sources[0].fallback_stream: unknown placeholder {field.a} (known: hostname, ` +
+				`instance_id, region, availability_zone, account_id, instance_type, image_id, ecs_cluster, ` +
+				`ecs_task_arn, ecs_task_family, ecs_task_revision, ecs_container_name, file_name, file_path)`}},
+		{"timestamp without field or format", "sources: [{paths: [/x], timestamp: {timezone: UTC}}]\n",
+			[]string{`corral.yaml:1: sources[0].timestamp.format: required when timestamp has no field`}},
+		{"unknown format", "sources: [{paths: [/x], format: xml}]\n",
+			[]string{`corral.yaml:1: sources[0].format: unknown format "xml" (want raw or json)`}},
+		{"unknown redaction to disable", "redact: {disable: [jwt, pin]}\n" + source,
+			[]string{`corral.yaml:1: redact.disable[1]: unknown built-in rule "pin" (want aws_access_key_id, ` +
+				`aws_secret_access_key, bearer_token, jwt, url_password, private_key or password_field)`}},
+		{"redaction rules", "redact:\n  rules:\n    - {name: jwt, pattern: x}\n    - {name: a b, pattern: '('}\n" +
+			"    - {pattern: y}\n" + source,
+			[]string{
+				`corral.yaml:3: redact.rules[0].name: duplicate rule name "jwt"`,
+				`corral.yaml:4: redact.rules[1].name: must be 1 to 64 letters, digits or _, got "a b"`,
+				"corral.yaml:4: redact.rules[1].pattern: invalid regular expression: " +
+					"error parsing regexp: missing closing ): `(`",
+				`corral.yaml:5: redact.rules[2].name: required`,
+			}},
+		{"enrich timeout", "enrich: {timeout: 1m}\n" + source,
+			[]string{`corral.yaml:1: enrich.timeout: must be between 1ms and 10s, got 1m0s`}},
 		{"buffer too small", "buffer: {max_bytes: 1MiB}\n" + source,
 			[]string{`corral.yaml:1: buffer.max_bytes: must be at least 2MiB, got 1MiB`}},
 		{"flush interval zero", "cloudwatch: {flush_interval: 0s}\n" + source,

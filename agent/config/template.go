@@ -13,14 +13,32 @@ var (
 	// the STS session name.
 	HostPlaceholders = []string{"hostname"}
 
+	// IdentityPlaceholders describe the EC2 instance and the ECS task
+	// corral runs in (empty elsewhere); they fit log group and log stream
+	// templates. The agent learns them at start only when a template or
+	// a JSON envelope uses them.
+	IdentityPlaceholders = []string{"instance_id", "region", "availability_zone", "account_id",
+		"instance_type", "image_id", "ecs_cluster", "ecs_task_arn", "ecs_task_family",
+		"ecs_task_revision", "ecs_container_name"}
+
 	// FilePlaceholders fit log group and log stream templates of file
-	// sources: the host's placeholders and those of the file being read.
-	FilePlaceholders = append(slices.Clip(HostPlaceholders), "file_name", "file_path")
+	// sources: the host's placeholders, its identity, those of the file
+	// being read, and the event's parsed fields.
+	FilePlaceholders = slices.Concat(HostPlaceholders, IdentityPlaceholders,
+		[]string{"file_name", "file_path", FieldPlaceholder})
 	// JournalPlaceholders fit log group and log stream templates of
 	// journald sources: the entry's systemd unit, its priority name and
 	// its syslog identifier.
-	JournalPlaceholders = append(slices.Clip(HostPlaceholders), "unit", "priority", "identifier")
+	JournalPlaceholders = slices.Concat(HostPlaceholders, IdentityPlaceholders,
+		[]string{"unit", "priority", "identifier"})
 )
+
+// FieldPlaceholder in a list of allowed names admits {field.NAME}: the
+// value of the event's parsed field NAME.
+const FieldPlaceholder = "field.*"
+
+// FieldPrefix starts the name of a field placeholder.
+const FieldPrefix = "field."
 
 // Template is a parsed name template such as "/corral/{hostname}/{file_name}":
 // literal text with placeholders in braces. The zero Template expands to
@@ -61,9 +79,9 @@ func ParseTemplate(s string, allowed []string) (Template, error) {
 		if name == "" {
 			return Template{}, fmt.Errorf("empty placeholder {} at byte %d", offset)
 		}
-		if !slices.Contains(allowed, name) {
-			return Template{}, fmt.Errorf("unknown placeholder {%s} (known: %s)",
-				name, strings.Join(allowed, ", "))
+		if !slices.Contains(allowed, name) && !isField(name, allowed) {
+			known := strings.Replace(strings.Join(allowed, ", "), FieldPlaceholder, "field.NAME", 1)
+			return Template{}, fmt.Errorf("unknown placeholder {%s} (known: %s)", name, known)
 		}
 		if open > 0 {
 			t.parts = append(t.parts, templatePart{text: rest[:open]})
@@ -72,6 +90,12 @@ func ParseTemplate(s string, allowed []string) (Template, error) {
 		rest = rest[open+1+end+1:]
 	}
 	return t, nil
+}
+
+// isField reports whether name is a field placeholder that allowed admits.
+func isField(name string, allowed []string) bool {
+	return len(name) > len(FieldPrefix) && strings.HasPrefix(name, FieldPrefix) &&
+		slices.Contains(allowed, FieldPlaceholder)
 }
 
 // mustParseTemplate parses a template that is known to be valid, such as a
@@ -113,6 +137,31 @@ func (t Template) Names() []string {
 		}
 	}
 	return names
+}
+
+// TemplatePart is literal text, or a placeholder's name.
+type TemplatePart struct {
+	Text        string
+	Placeholder bool
+}
+
+// Parts returns the template's pieces in order.
+func (t Template) Parts() []TemplatePart {
+	parts := make([]TemplatePart, len(t.parts))
+	for i, p := range t.parts {
+		parts[i] = TemplatePart{Text: p.text, Placeholder: p.placeholder}
+	}
+	return parts
+}
+
+// HasFields reports whether the template uses an event's parsed fields.
+func (t Template) HasFields() bool {
+	for _, p := range t.parts {
+		if p.placeholder && strings.HasPrefix(p.text, FieldPrefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // literal returns the template's text outside placeholders.

@@ -62,10 +62,10 @@ func TestParseTemplateErrors(t *testing.T) {
 		want    string
 	}{
 		{"/corral/{fiel_name}", FilePlaceholders,
-			"unknown placeholder {fiel_name} (known: hostname, file_name, file_path)"},
+			"unknown placeholder {fiel_name} " + known},
 		{"corral-{file_name}", HostPlaceholders, "unknown placeholder {file_name} (known: hostname)"},
 		{"{Hostname}", FilePlaceholders,
-			"unknown placeholder {Hostname} (known: hostname, file_name, file_path)"},
+			"unknown placeholder {Hostname} " + known},
 		{"/corral/{hostname", FilePlaceholders, `unbalanced braces: "{" at byte 8 is not closed`},
 		{"/corral/hostname}", FilePlaceholders, `unbalanced braces: "}" at byte 16 has no "{"`},
 		{"{{hostname}}", FilePlaceholders, `unbalanced braces: "{" at byte 0 is not closed`},

@@ -2,8 +2,7 @@ package config
 
 import (
 	"fmt"
-	"github.com/corral-logs/corral/parsers/timestamp"
-	"github.com/corral-logs/corral/pipeline"
+	"maps"
 	"net/url"
 	"path"
 	"regexp"
@@ -13,6 +12,9 @@ import (
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/corral-logs/corral/parsers/timestamp"
+	"github.com/corral-logs/corral/pipeline"
 )
 
 // Defaults and limits. Each default is the value a field takes when its
@@ -67,6 +69,14 @@ const (
 	defaultConcurrency = 8
 	maxConcurrency     = 64
 
+	defaultEnrichTimeout = 2 * time.Second
+	maxEnrichTimeout     = 10 * time.Second
+
+	defaultParser         = ParserNone
+	defaultFormat         = FormatRaw
+	defaultFallbackGroup  = "/corral/unrouted"
+	defaultFallbackStream = "unrouted"
+
 	defaultStartAt            = StartBeginning
 	defaultPartialLineTimeout = 5 * time.Second
 	maxSourceNameLen          = 64
@@ -86,6 +96,9 @@ var (
 	regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	// sourceName keeps source names safe in file names and metric labels.
 	sourceName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	// ruleName keeps redaction rule names safe in messages and metric
+	// labels.
+	ruleName = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 )
 
 // checker validates a decoded Config and fills in its defaults, adding its
@@ -109,7 +122,69 @@ func check(cfg *Config, d *decoder) {
 	c.aws(&cfg.AWS)
 	c.byteSize(&cfg.Buffer.MaxBytes, "buffer.max_bytes", defaultBufferBytes, minBufferBytes)
 	c.cloudWatch(&cfg.CloudWatch)
+	c.enrich(&cfg.Enrich)
+	c.redact(&cfg.Redact)
+	c.labels(cfg.Labels, "labels")
 	c.sources(cfg)
+}
+
+func (c *checker) enrich(e *Enrich) {
+	if !c.set("enrich.ec2") {
+		e.EC2 = true
+	}
+	if !c.set("enrich.ecs") {
+		e.ECS = true
+	}
+	c.duration(&e.Timeout, "enrich.timeout", defaultEnrichTimeout, time.Millisecond, maxEnrichTimeout)
+}
+
+func (c *checker) redact(r *Redact) {
+	for j, name := range r.Disable {
+		if !slices.Contains(BuiltinRedactions, name) {
+			c.add("redact.disable["+strconv.Itoa(j)+"]", "unknown built-in rule %s (want %s)",
+				quote(name), orList(BuiltinRedactions))
+		}
+	}
+	seen := make(map[string]bool)
+	for j := range r.Rules {
+		rule := &r.Rules[j]
+		p := "redact.rules[" + strconv.Itoa(j) + "]"
+		switch {
+		case !c.set(p + ".name"):
+			c.add(p+".name", "required")
+		case !ruleName.MatchString(rule.Name):
+			c.add(p+".name", "must be 1 to 64 letters, digits or _, got %s", quote(rule.Name))
+		case seen[rule.Name] || slices.Contains(BuiltinRedactions, rule.Name):
+			c.add(p+".name", "duplicate rule name %s", quote(rule.Name))
+		}
+		seen[rule.Name] = true
+		c.regexp(rule.Pattern, p+".pattern", true)
+	}
+}
+
+// labels checks static labels: keys are not empty.
+func (c *checker) labels(labels map[string]string, p string) {
+	for k := range labels {
+		if k == "" {
+			c.add(p, "label keys must not be empty")
+		}
+	}
+}
+
+// regexp checks a written regular expression at path.
+func (c *checker) regexp(expr, path string, required bool) {
+	switch {
+	case !c.set(path):
+		if required {
+			c.add(path, "required")
+		}
+	case expr == "":
+		c.add(path, "must not be empty")
+	default:
+		if _, err := regexp.Compile(expr); err != nil {
+			c.add(path, "invalid regular expression: %v", err)
+		}
+	}
 }
 
 func (c *checker) aws(a *AWS) {
@@ -234,6 +309,7 @@ func (c *checker) sources(cfg *Config) {
 			continue
 		}
 		c.source(s, p, &cfg.CloudWatch)
+		c.processing(s, p, cfg.Labels)
 		c.groupSettings(&s.RetentionDays, &s.KMSKeyID, s.Tags, &s.LogGroupClass, p, cfg.CloudWatch.LogGroupClass)
 		if s.AssumeRole != nil {
 			c.assumeRoleAt(s.AssumeRole, p+".assume_role")
@@ -307,8 +383,13 @@ func (c *checker) source(s *Source, p string, cw *CloudWatch) {
 		c.multiline(s.Multiline, p+".multiline", cw.MaxEventBytes)
 	}
 	if ts := s.Timestamp; ts != nil {
-		if !c.set(p + ".timestamp.format") {
-			c.add(p+".timestamp.format", "required when timestamp is present")
+		if c.set(p+".timestamp.field") && ts.Field == "" {
+			c.add(p+".timestamp.field", "must not be empty")
+		}
+		if !c.set(p+".timestamp.format") && c.set(p+".timestamp.field") {
+			ts.Format = timestamp.RFC3339
+		} else if !c.set(p + ".timestamp.format") {
+			c.add(p+".timestamp.format", "required when timestamp has no field")
 		} else if _, err := timestamp.Parse(ts.Format, nil, nil); err != nil {
 			c.add(p+".timestamp.format", "%s", strings.TrimPrefix(err.Error(), "timestamp: "))
 		}
@@ -317,6 +398,45 @@ func (c *checker) source(s *Source, p string, cw *CloudWatch) {
 		} else if _, err := time.LoadLocation(ts.Timezone); err != nil || ts.Timezone == "" {
 			c.add(p+".timestamp.timezone", "unknown time zone %s", quote(ts.Timezone))
 		}
+	}
+}
+
+// processing checks the keys that say how a source's events are parsed,
+// filtered, formatted and routed.
+func (c *checker) processing(s *Source, p string, labels map[string]string) {
+	c.oneOf(&s.Parser, p+".parser", "parser", string(defaultParser), Parsers...)
+	if s.Parser == ParserRegex {
+		c.regexp(s.Pattern, p+".pattern", true)
+		if re, err := regexp.Compile(s.Pattern); err == nil && c.set(p+".pattern") &&
+			!slices.ContainsFunc(re.SubexpNames(), func(n string) bool { return n != "" }) {
+			c.add(p+".pattern", "has no named group such as (?P<level>\\w+): nothing would become a field")
+		}
+	} else if c.set(p + ".pattern") {
+		c.add(p+".pattern", "only for parser %s", ParserRegex)
+	}
+	c.oneOf(&s.Format, p+".format", "format", string(defaultFormat), FormatRaw, FormatJSON)
+	for j, expr := range s.IncludeLines {
+		c.regexp(expr, p+".include_lines["+strconv.Itoa(j)+"]", true)
+	}
+	for j, expr := range s.ExcludeLines {
+		c.regexp(expr, p+".exclude_lines["+strconv.Itoa(j)+"]", true)
+	}
+	c.labels(s.Labels, p+".labels")
+	s.MergedLabels = maps.Clone(labels)
+	if s.MergedLabels == nil && s.Labels != nil {
+		s.MergedLabels = make(map[string]string)
+	}
+	maps.Copy(s.MergedLabels, s.Labels)
+
+	// Fallbacks may use the source's placeholders but no fields.
+	allowed := slices.DeleteFunc(slices.Clone(FilePlaceholders), func(n string) bool { return n == FieldPlaceholder })
+	if s.Type == SourceJournald {
+		allowed = JournalPlaceholders
+	}
+	c.template(&s.FallbackGroup, &s.FallbackGroupTemplate, p+".fallback_group", defaultFallbackGroup, allowed)
+	c.template(&s.FallbackStream, &s.FallbackStreamTemplate, p+".fallback_stream", defaultFallbackStream, allowed)
+	if (s.GroupTemplate.HasFields() || s.StreamTemplate.HasFields()) && s.Parser == ParserNone {
+		c.add(p+".parser", "log_group or log_stream uses {field.…}, which needs a parser")
 	}
 }
 
