@@ -21,6 +21,7 @@ type Tracker struct {
 	marks     []mark
 	committed Position
 	next      uint64
+	onCommit  func(Position)
 }
 
 type mark struct {
@@ -31,6 +32,18 @@ type mark struct {
 // NewTracker returns a tracker whose committed position starts at pos.
 func NewTracker(pos Position) *Tracker {
 	return &Tracker{committed: pos, base: 1, next: 1}
+}
+
+// OnCommit sets fn to be called each time the committed position moves,
+// with the new position. Call it before the first Track or Advance. fn
+// runs outside the tracker's lock on the goroutine that acknowledged a
+// block (a pipeline sender) or called Advance, so it must not block; calls
+// from concurrent acknowledgements may arrive out of order, so fn should
+// look for the position it waits for rather than compare with the last.
+func (t *Tracker) OnCommit(fn func(Position)) {
+	t.mu.Lock()
+	t.onCommit = fn
+	t.mu.Unlock()
 }
 
 // Track registers b, whose events end at pos, as the next pending block.
@@ -50,8 +63,7 @@ func (t *Tracker) Advance(pos Position) {
 	t.mu.Lock()
 	t.next++
 	t.marks = append(t.marks, mark{pos: pos, done: true})
-	t.collectLocked()
-	t.mu.Unlock()
+	t.collectAndUnlock()
 }
 
 // Committed returns the position up to which every event was delivered or
@@ -72,13 +84,26 @@ func (t *Tracker) Pending() int {
 func (t *Tracker) ack(seq uint64) {
 	t.mu.Lock()
 	t.marks[t.head+int(seq-t.base)].done = true
-	t.collectLocked()
-	t.mu.Unlock()
+	t.collectAndUnlock()
 }
 
-// collectLocked moves the committed position over the done prefix.
-func (t *Tracker) collectLocked() {
+// collectAndUnlock collects, releases the lock held by the caller and then
+// tells onCommit, if the committed position moved.
+func (t *Tracker) collectAndUnlock() {
+	moved := t.collectLocked()
+	fn, pos := t.onCommit, t.committed
+	t.mu.Unlock()
+	if moved && fn != nil {
+		fn(pos)
+	}
+}
+
+// collectLocked moves the committed position over the done prefix and
+// reports whether it moved.
+func (t *Tracker) collectLocked() bool {
+	moved := false
 	for t.head < len(t.marks) && t.marks[t.head].done {
+		moved = true
 		t.committed = t.marks[t.head].pos
 		t.marks[t.head] = mark{}
 		t.head++
@@ -92,4 +117,5 @@ func (t *Tracker) collectLocked() {
 		t.marks = t.marks[:n]
 		t.head = 0
 	}
+	return moved
 }
