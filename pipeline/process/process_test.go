@@ -120,8 +120,8 @@ func TestLine(t *testing.T) {
 			[]string{"2026-03-20T10:00:00Z x", "x"},
 			[]event{{"/g", "s", 1774000800000, "2026-03-20T10:00:00Z x"}, {"/g", "s", 7, "x"}}, [4]int64{}},
 		{"route by field with fallbacks", Options{NewParser: kv}, Input{
-			Group:  Template{{Text: "/app/"}, {Text: "svc", Field: true}},
-			Stream: Template{{Text: "level", Field: true}, {Text: "-x"}},
+			Group:         Template{{Text: "/app/"}, {Text: "svc", Field: true}},
+			Stream:        Template{{Text: "level", Field: true}, {Text: "-x"}},
 			FallbackGroup: "/fb", FallbackStream: "fb",
 		}, []string{"svc=api level=warn", "svc=api level=error", "svc=db", "level=info", "plain", "svc=a:b level=c*d"},
 			[]event{
