@@ -12,7 +12,9 @@ package process
 import (
 	"regexp"
 	"sync/atomic"
+	"unicode/utf8"
 
+	"github.com/corral-logs/corral/parsers/frame"
 	"github.com/corral-logs/corral/parsers/record"
 	"github.com/corral-logs/corral/parsers/timestamp"
 	"github.com/corral-logs/corral/pipeline"
@@ -46,6 +48,13 @@ type Options struct {
 	Redact Redactor
 	// Labels go into every envelope, sorted by key.
 	Labels [][2]string
+	// MaxEventBytes is the longest message sent; redaction and envelopes
+	// can make an event longer than the framer left it. Oversize and
+	// Markers say how a longer one is cut, as the framer does. Default
+	// pipeline.MaxEventBytes.
+	MaxEventBytes int
+	Oversize      frame.Oversize
+	Markers       bool
 	// Stats counts what processing did; shared by the source's inputs.
 	Stats *Stats
 }
@@ -56,6 +65,8 @@ type Stats struct {
 	Filtered    atomic.Int64 // dropped by include or exclude rules
 	Fallback    atomic.Int64 // routed to a fallback for lack of a field
 	Empty       atomic.Int64 // dropped: nothing left to send after parsing
+	Split       atomic.Int64 // made too long by redaction, sent as several events
+	Truncated   atomic.Int64 // made too long by redaction or an envelope, cut short
 }
 
 // Input is what a processor knows of the input it serves.
@@ -100,14 +111,19 @@ type Processor struct {
 	rec    record.Record
 	router router
 
-	redacted []byte // the redacted text of the current event
-	envelope []byte // the JSON envelope of the current event
-	tail     []byte // the end of every envelope: metadata and labels
+	max      int           // the longest message
+	bare     record.Record // an envelope's record when it must be cut
+	redacted []byte        // the redacted text of the current event
+	envelope []byte        // the JSON envelope of the current event
+	tail     []byte        // the end of every envelope: metadata and labels
 }
 
 // New returns a processor of opts for one input.
 func New(opts *Options, in Input) *Processor {
-	p := &Processor{opts: opts, in: in}
+	p := &Processor{opts: opts, in: in, max: opts.MaxEventBytes}
+	if p.max <= 0 {
+		p.max = pipeline.MaxEventBytes
+	}
 	if opts.NewParser != nil {
 		p.parser = opts.NewParser()
 	}
@@ -116,6 +132,14 @@ func New(opts *Options, in Input) *Processor {
 		p.tail = envelopeTail(in.Meta, opts.Labels)
 	}
 	return p
+}
+
+// Fixed returns a processor that sends every event, as it was read, to
+// dest: no parsing, filtering or redaction. Tests of sources use it.
+func Fixed(source string, dest pipeline.Dest) *Processor {
+	return New(&Options{Source: source, Stats: new(Stats)}, Input{
+		Group: Template{{Text: dest.Group}}, Stream: Template{{Text: dest.Stream}}, Profile: dest.Profile,
+	})
 }
 
 // Line processes one framed event read at readTime (Unix ms) and adds
@@ -218,7 +242,47 @@ func (p *Processor) emit(rec *record.Record, text []byte, readTime int64, failed
 	if fallback {
 		p.opts.Stats.Fallback.Add(1)
 	}
+	if len(msg) > p.max {
+		p.cut(msg, text, failed, dest, ts, g)
+		return
+	}
 	g.Add(dest, p.opts.Source, ts, msg)
+}
+
+// cut adds an event that is too long: raw text is split or truncated as
+// the framer would; an envelope is rebuilt without its fields and with
+// its message truncated, so that it stays valid JSON.
+func (p *Processor) cut(msg, text []byte, failed bool, dest pipeline.Dest, ts int64, g *pipeline.Group) {
+	st := p.opts.Stats
+	if !p.opts.JSON {
+		var c frame.Counts
+		frame.Message(msg, p.max, p.opts.Oversize, p.opts.Markers, &c,
+			func(piece []byte) { g.Add(dest, p.opts.Source, ts, piece) })
+		st.Split.Add(c.Split)
+		st.Truncated.Add(c.Truncated)
+		return
+	}
+	st.Truncated.Add(1)
+	for n := len(text); ; {
+		n = n * 3 / 4
+		for n > 0 && !utf8.RuneStart(text[n]) {
+			n--
+		}
+		p.bare.Reset()
+		p.bare.Message = append(append(p.bare.Message[:0:0], text[:n]...), frame.TruncatedMarker...)
+		p.envelope = p.appendEnvelope(p.envelope[:0], &p.bare, nil, failed)
+		if len(p.envelope) <= p.max {
+			g.Add(dest, p.opts.Source, ts, p.envelope)
+			return
+		}
+		if n == 0 {
+			// Limitation: metadata and labels longer than max_event_bytes
+			// leave no room for an envelope; the text goes raw, truncated.
+			frame.Message(text, p.max, frame.Truncate, p.opts.Markers, new(frame.Counts),
+				func(piece []byte) { g.Add(dest, p.opts.Source, ts, piece) })
+			return
+		}
+	}
 }
 
 // time returns the event's time in Unix ms.

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corral-logs/corral/parsers/frame"
 	"github.com/corral-logs/corral/parsers/record"
 	"github.com/corral-logs/corral/parsers/timestamp"
 	"github.com/corral-logs/corral/pipeline"
@@ -283,6 +285,47 @@ func TestHotPathAllocatesNothing(t *testing.T) {
 			allocs := testing.AllocsPerRun(1000, func() { p.Line(line, 1, &g) })
 			if allocs != 0 {
 				t.Errorf("%.1f allocations per event, want 0", allocs)
+			}
+		})
+	}
+}
+
+// TestLongerThanTheLimitAfterProcessing checks that no event leaves
+// longer than MaxEventBytes when redaction or an envelope made it grow.
+func TestLongerThanTheLimitAfterProcessing(t *testing.T) {
+	const max = 64
+	line := []byte(strings.Repeat("x", 40) + " hunter2 " + strings.Repeat("y", 10)) // 59 bytes, 67 redacted
+	for _, tt := range []struct {
+		name      string
+		opts      Options
+		wantCount int
+	}{
+		{"raw split", Options{MaxEventBytes: max, Oversize: frame.Split, Markers: true, Redact: secrets{}}, 2},
+		{"raw truncated", Options{MaxEventBytes: max, Oversize: frame.Truncate, Markers: true, Redact: secrets{}}, 1},
+		{"envelope", Options{MaxEventBytes: max, JSON: true, NewParser: kv}, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Stats = new(Stats)
+			p := New(&tt.opts, input())
+			var g pipeline.Group
+			p.Line(line, 7, &g)
+			evs := events(&g)
+			if len(evs) != tt.wantCount {
+				t.Fatalf("%d events, want %d: %+v", len(evs), tt.wantCount, evs)
+			}
+			for _, e := range evs {
+				if len(e.Msg) > max {
+					t.Errorf("event of %d bytes, over %d: %q", len(e.Msg), max, e.Msg)
+				}
+				if tt.opts.JSON && !json.Valid([]byte(e.Msg)) {
+					t.Errorf("cut envelope is not valid JSON: %s", e.Msg)
+				}
+			}
+			if tt.opts.JSON && !strings.Contains(evs[0].Msg, frame.TruncatedMarker) {
+				t.Errorf("cut envelope has no truncation marker: %s", evs[0].Msg)
+			}
+			if s := tt.opts.Stats; s.Split.Load()+s.Truncated.Load() != 1 {
+				t.Errorf("split %d + truncated %d, want 1 in all", s.Split.Load(), s.Truncated.Load())
 			}
 		})
 	}
