@@ -97,11 +97,13 @@ var parseTests = []struct {
 	{"nested non-string key", `{"a":{1:2}}`, record.Failed, nil},
 	{"nested trailing comma", `{"a":{"b":1,}}`, record.Failed, nil},
 	{"form feed is not whitespace", "\f{}", record.Failed, nil},
-	{"depth limit", `{"a":` + strings.Repeat("[", MaxDepth-1) + strings.Repeat("]", MaxDepth-1) + `}`,
-		record.Parsed, []field{{"a", strings.Repeat("[", MaxDepth-1) + strings.Repeat("]", MaxDepth-1), J}}},
-	{"beyond depth limit", `{"a":` + strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth) + `}`,
-		record.Failed, nil},
+	{"depth limit", `{"a":` + nest(MaxDepth-1) + `}`, record.Parsed,
+		[]field{{"a", nest(MaxDepth - 1), J}}},
+	{"beyond depth limit", `{"a":` + nest(MaxDepth) + `}`, record.Failed, nil},
 }
+
+// nest returns n nested empty arrays.
+func nest(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
 
 func TestParse(t *testing.T) {
 	p := New()

@@ -41,34 +41,39 @@ func (p *Parser) skipValue(b []byte, i, depth int) int {
 			return -1
 		}
 
-		// After a value: close the levels that end here; a comma starts
-		// the next element of the innermost one.
-		for depth > base {
-			i = skipSpace(b, i)
-			if i == len(b) {
-				return -1
-			}
-			open := p.open[depth-1]
-			if b[i] == open+2 {
-				depth--
-				i++
-				continue
-			}
-			if b[i] != ',' {
-				return -1
-			}
-			i++
-			if open == '{' {
-				if i = skipKey(b, skipSpace(b, i)); i < 0 {
-					return -1
-				}
-			}
-			break
-		}
-		if depth == base {
+		if i, depth = p.afterValue(b, i, depth, base); i < 0 || depth == base {
 			return i
 		}
 	}
+}
+
+// afterValue reads on from the end of a value nested depth levels deep.
+// It closes the levels that end there, down to base, and returns the
+// index and depth of the next value, past its comma and, in an object,
+// its key; or the index past the value that ended at base, with depth
+// base; or -1.
+func (p *Parser) afterValue(b []byte, i, depth, base int) (int, int) {
+	for depth > base {
+		i = skipSpace(b, i)
+		if i == len(b) {
+			return -1, depth
+		}
+		open := p.open[depth-1]
+		if b[i] == open+2 {
+			depth--
+			i++
+			continue
+		}
+		if b[i] != ',' {
+			return -1, depth
+		}
+		i++
+		if open == '{' {
+			i = skipKey(b, skipSpace(b, i))
+		}
+		return i, depth
+	}
+	return i, depth
 }
 
 // skipKey returns the index just past `"key":` at b[i], or -1.

@@ -32,7 +32,7 @@ func FuzzParse(f *testing.F) {
 		if got != record.Parsed {
 			return
 		}
-		var want [][2]string
+		want := [][2]string{} // Pairs is never nil
 		idx := re.FindSubmatchIndex(line)
 		for i, name := range re.SubexpNames() {
 			if name != "" && idx[2*i] >= 0 {

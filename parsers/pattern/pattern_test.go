@@ -25,7 +25,8 @@ var parseTests = []struct {
 	f    pairs
 }{
 	{"nginx combined", nginx,
-		`203.0.113.9 - - [01/Jan/2026:00:00:01 +0000] "GET /api/v1/orders/42 HTTP/1.1" 200 512 "-" "curl/8.5.0"`,
+		`203.0.113.9 - - [01/Jan/2026:00:00:01 +0000] "GET /api/v1/orders/42 HTTP/1.1" ` +
+			`200 512 "-" "curl/8.5.0"`,
 		record.Parsed, pairs{{"remote_addr", "203.0.113.9"}, {"remote_user", "-"},
 			{"time_local", "01/Jan/2026:00:00:01 +0000"}, {"request", "GET /api/v1/orders/42 HTTP/1.1"},
 			{"status", "200"}, {"body_bytes_sent", "512"}, {"http_referer", "-"},
@@ -37,10 +38,12 @@ var parseTests = []struct {
 		record.Parsed, pairs{{"b", "two"}}},
 	{"other name syntax", `(?<level>[A-Z]+): (?P<msg>.*)`, `WARN: disk full`,
 		record.Parsed, pairs{{"level", "WARN"}, {"msg", "disk full"}}},
-	{"optional group absent", `^(?P<a>\w+)(?: (?P<b>\d+))?$`, `word`, record.Parsed, pairs{{"a", "word"}}},
+	{"optional group absent", `^(?P<a>\w+)(?: (?P<b>\d+))?$`, `word`, record.Parsed,
+		pairs{{"a", "word"}}},
 	{"optional group present", `^(?P<a>\w+)(?: (?P<b>\d+))?$`, `word 7`, record.Parsed,
 		pairs{{"a", "word"}, {"b", "7"}}},
-	{"alternation", `^(?:(?P<num>\d+)|(?P<word>[a-z]+))$`, `abc`, record.Parsed, pairs{{"word", "abc"}}},
+	{"alternation", `^(?:(?P<num>\d+)|(?P<word>[a-z]+))$`, `abc`, record.Parsed,
+		pairs{{"word", "abc"}}},
 	{"empty group", `^(?P<a>\d*)-(?P<b>.*)$`, `-`, record.Parsed, pairs{{"a", ""}, {"b", ""}}},
 	{"nested groups in order", `(?P<outer>a(?P<inner>b)c)`, `abc`, record.Parsed,
 		pairs{{"outer", "abc"}, {"inner", "b"}}},
@@ -104,8 +107,9 @@ func TestNewErrors(t *testing.T) {
 }
 
 // benchLine is an nginx access log line of about 200 bytes.
-const benchLine = `203.0.113.9 - - [01/Jan/2026:00:00:01 +0000] "GET /api/v1/orders/42?expand=items HTTP/1.1" ` +
-	`200 512 "https://shop.example.com/cart" "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101"`
+const benchLine = `203.0.113.9 - - [01/Jan/2026:00:00:01 +0000] ` +
+	`"GET /api/v1/orders/42?expand=items HTTP/1.1" 200 512 "https://shop.example.com/cart" ` +
+	`"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101"`
 
 func BenchmarkParse(b *testing.B) {
 	p, err := New(nginx)
