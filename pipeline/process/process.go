@@ -185,11 +185,11 @@ func (p *Processor) Holding() bool {
 	return ok && h.Holding()
 }
 
-// Flush adds an event the parser holds, at the end of an input or at
-// shutdown.
+// Flush adds the events the parser holds parts of, at the end of an
+// input or when it waited too long for the rest.
 func (p *Processor) Flush(readTime int64, g *pipeline.Group) {
 	f, ok := p.parser.(interface{ Flush(*record.Record) bool })
-	if ok && f.Flush(&p.rec) {
+	for ok && f.Flush(&p.rec) {
 		p.emit(&p.rec, p.rec.Message, readTime, false, g)
 	}
 }
