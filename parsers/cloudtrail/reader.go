@@ -5,6 +5,7 @@
 package cloudtrail
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -315,7 +316,7 @@ func (r *Reader) value(dst []byte, max int) (out []byte, tooLarge bool, err erro
 				escaped = false
 				i++
 			case inString:
-				j := indexIn(chunk[i:], &stringSpecial)
+				j := indexQuoteOrBackslash(chunk[i:])
 				if j < 0 {
 					i = len(chunk)
 					break
@@ -357,9 +358,8 @@ func (r *Reader) value(dst []byte, max int) (out []byte, tooLarge bool, err erro
 
 // Byte sets for indexIn.
 var (
-	scalarEnd     = byteSet(" \t\r\n,]}:")
-	stringSpecial = byteSet(`"\\`)
-	structural    = byteSet(`"{}[]`)
+	scalarEnd  = byteSet(" \t\r\n,]}:")
+	structural = byteSet(`"{}[]`)
 )
 
 func byteSet(s string) (set [256]bool) {
@@ -377,4 +377,21 @@ func indexIn(b []byte, set *[256]bool) int {
 		}
 	}
 	return -1
+}
+
+// indexQuoteOrBackslash returns the index of the first '"' or '\\' in b, or
+// -1. Two IndexByte scans beat a byte loop on the long strings of large
+// records (requestParameters, say).
+func indexQuoteOrBackslash(b []byte) int {
+	q := bytes.IndexByte(b, '"')
+	if q < 0 {
+		q = len(b)
+	}
+	if e := bytes.IndexByte(b[:q], '\\'); e >= 0 {
+		return e
+	}
+	if q == len(b) {
+		return -1
+	}
+	return q
 }
