@@ -6,8 +6,8 @@ package agent
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -15,9 +15,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/corral-logs/corral/agent/config"
+	"github.com/corral-logs/corral/agent/identity"
 	"github.com/corral-logs/corral/parsers/frame"
+	"github.com/corral-logs/corral/parsers/redact"
 	"github.com/corral-logs/corral/pipeline"
+	"github.com/corral-logs/corral/pipeline/process"
 	"github.com/corral-logs/corral/sinks/cloudwatch"
+	"github.com/corral-logs/corral/sinks/stdout"
 	"github.com/corral-logs/corral/sources/journald"
 )
 
@@ -32,49 +36,82 @@ type Source interface {
 
 // Agent is a configured corral.
 type Agent struct {
-	cfg     *config.Config
-	log     *zap.Logger
-	host    Host
-	sinks   *profiles
-	pipe    *pipeline.Pipeline
-	sources []Source
-	names   []string
+	cfg       *config.Config
+	log       *zap.Logger
+	host      Host
+	tasks     *identity.Tasks // ECS tasks of other containers; nil outside ECS
+	redactor  *redact.Redactor
+	sinks     *profiles // nil in a dry run
+	pipe      *pipeline.Pipeline
+	sources   []Source
+	names     []string
+	procStats map[string]*process.Stats // by source name
+}
+
+// Options are how an agent runs, beyond its config.
+type Options struct {
+	// Version is corral's version, for the User-Agent.
+	Version string
+	// DryRun, when set, receives the events instead of CloudWatch Logs:
+	// nothing is sent, no credentials are needed, and checkpoints live in
+	// a temporary directory, so the real ones are neither read nor moved.
+	DryRun io.Writer
 }
 
 // New builds an agent from cfg. It resolves credentials lazily: nothing
 // is sent until Run.
-func New(ctx context.Context, cfg *config.Config, log *zap.Logger, version string) (*Agent, error) {
+func New(ctx context.Context, cfg *config.Config, log *zap.Logger, o Options) (*Agent, error) {
 	limitMemory(int64(cfg.Buffer.MaxBytes))
+	if o.DryRun != nil {
+		dir, err := os.MkdirTemp("", "corral-dry-run-")
+		if err != nil {
+			return nil, fmt.Errorf("create dry-run state dir: %w", err)
+		}
+		dry := *cfg
+		dry.StateDir = dir
+		cfg = &dry
+	}
 	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create state_dir: %w", err)
 	}
-	host := DiscoverHost()
-	base, err := loadAWS(ctx, cfg.AWS)
+	red, err := redact.New(cfg.Redact.Disable, userRules(cfg.Redact.Rules))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("redact: %w", err)
 	}
+	a := &Agent{cfg: cfg, log: log, redactor: red, procStats: make(map[string]*process.Stats)}
+	a.host, a.tasks = discover(ctx, cfg, log)
+
 	// The byte budget covers request bodies in flight too: they get a
 	// share, up to a third, and the events the rest.
 	budget := int64(cfg.Buffer.MaxBytes)
 	bodies := min(int64(cfg.CloudWatch.Concurrency)*cloudwatch.BodyReserve, budget/3)
-	sinks := &profiles{
-		base: base, host: host, cfg: cfg, bodies: pipeline.NewBudget(bodies),
-		ua: "corral/" + version, log: log.Named("cloudwatch"), index: make(map[string]int),
+	var sink pipeline.Sink = stdout.New(o.DryRun)
+	if o.DryRun == nil {
+		base, err := loadAWS(ctx, cfg.AWS)
+		if err != nil {
+			return nil, err
+		}
+		a.sinks = &profiles{
+			base: base, host: a.host, cfg: cfg, bodies: pipeline.NewBudget(bodies),
+			ua: "corral/" + o.Version, log: log.Named("cloudwatch"), index: make(map[string]int),
+		}
+		sink = a.sinks
 	}
-	pipe := pipeline.New(sinks, pipeline.Options{
+	a.pipe = pipeline.New(sink, pipeline.Options{
 		MaxBytes:      budget - bodies,
 		FlushInterval: time.Duration(cfg.CloudWatch.FlushInterval),
 		Concurrency:   cfg.CloudWatch.Concurrency,
 	})
-	a := &Agent{cfg: cfg, log: log, host: host, sinks: sinks, pipe: pipe}
 	for _, sc := range cfg.Sources {
-		profile, err := sinks.For(ctx, sc)
-		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
+		profile := 0
+		if a.sinks != nil {
+			if profile, err = a.sinks.For(ctx, sc); err != nil {
+				return nil, fmt.Errorf("source %s: %w", sc.Name, err)
+			}
 		}
 		src, err := a.newSource(sc, profile)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
 		}
 		a.sources = append(a.sources, src)
 		a.names = append(a.names, sc.Name)
@@ -84,9 +121,13 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, version strin
 
 // newSource builds one configured source that delivers through profile.
 func (a *Agent) newSource(sc config.Source, profile int) (Source, error) {
+	proc, err := a.processing(sc)
+	if err != nil {
+		return nil, err
+	}
 	switch sc.Type {
 	case config.SourceFile:
-		return a.newFileSource(sc, profile)
+		return a.newFileSource(sc, a.fileProcess(sc, profile, proc))
 	case config.SourceJournald:
 		oversize := frame.Split
 		if sc.Oversize == config.OversizeTruncate {
@@ -98,7 +139,7 @@ func (a *Agent) newSource(sc config.Source, profile int) (Source, error) {
 			Units:         sc.Units,
 			IncludeKernel: sc.IncludeKernel,
 			Priority:      sc.Priority,
-			Route:         a.journalRoute(sc, profile),
+			Process:       a.journalProcess(sc, profile, proc),
 			MaxEventBytes: a.cfg.CloudWatch.MaxEventBytes,
 			Oversize:      oversize,
 			NoMarkers:     !a.cfg.CloudWatch.OversizeMarker,
@@ -107,54 +148,7 @@ func (a *Agent) newSource(sc config.Source, profile int) (Source, error) {
 			Log:           a.log.Named("journald"),
 		})
 	}
-	return nil, fmt.Errorf("source %s: unknown type %q", sc.Name, sc.Type)
-}
-
-// fileRoute expands a file source's templates for one path.
-func (a *Agent) fileRoute(sc config.Source, profile int) func(string) pipeline.Dest {
-	return func(path string) pipeline.Dest {
-		lookup := func(name string) string {
-			switch name {
-			case "file_name":
-				return filepath.Base(path)
-			case "file_path":
-				return path
-			}
-			return a.host.Lookup(name)
-		}
-		return pipeline.Dest{
-			Group:   pipeline.SanitizeGroup(sc.GroupTemplate.Expand(lookup)),
-			Stream:  pipeline.SanitizeStream(sc.StreamTemplate.Expand(lookup)),
-			Profile: profile,
-		}
-	}
-}
-
-// journalRoute expands a journald source's templates for one entry. An
-// entry without _HOSTNAME takes the agent's host name.
-func (a *Agent) journalRoute(sc config.Source, profile int) func(journald.Meta) pipeline.Dest {
-	return func(m journald.Meta) pipeline.Dest {
-		lookup := func(name string) string {
-			switch name {
-			case "unit":
-				return m.Unit
-			case "priority":
-				return m.Priority
-			case "identifier":
-				return m.Identifier
-			case "hostname":
-				if m.Hostname != "" {
-					return m.Hostname
-				}
-			}
-			return a.host.Lookup(name)
-		}
-		return pipeline.Dest{
-			Group:   pipeline.SanitizeGroup(sc.GroupTemplate.Expand(lookup)),
-			Stream:  pipeline.SanitizeStream(sc.StreamTemplate.Expand(lookup)),
-			Profile: profile,
-		}
-	}
+	return nil, fmt.Errorf("unknown type %q", sc.Type)
 }
 
 // Run runs the agent until ctx ends, then shuts down: sources stop

@@ -1,33 +1,32 @@
 package agent
 
 import (
-	"fmt"
 	"regexp"
 	"time"
 
 	"github.com/corral-logs/corral/agent/config"
 	"github.com/corral-logs/corral/parsers/frame"
 	"github.com/corral-logs/corral/parsers/multiline"
-	"github.com/corral-logs/corral/parsers/timestamp"
+	"github.com/corral-logs/corral/pipeline/process"
 	"github.com/corral-logs/corral/sources/file"
 )
 
 // newFileSource builds a file source from its config.
-func (a *Agent) newFileSource(sc config.Source, profile int) (Source, error) {
+func (a *Agent) newFileSource(sc config.Source, proc func(string) *process.Processor) (Source, error) {
 	oversize := frame.Split
 	if sc.Oversize == config.OversizeTruncate {
 		oversize = frame.Truncate
 	}
 	enc, err := frame.ParseEncoding(sc.Encoding)
 	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", sc.Name, err)
+		return nil, err
 	}
 	opts := file.Options{
 		Name:               sc.Name,
 		Paths:              sc.Paths,
 		Exclude:            sc.Exclude,
 		StartAtEnd:         sc.StartAt == config.StartEnd,
-		Route:              a.fileRoute(sc, profile),
+		Process:            proc,
 		MaxEventBytes:      a.cfg.CloudWatch.MaxEventBytes,
 		Oversize:           oversize,
 		NoMarkers:          !a.cfg.CloudWatch.OversizeMarker,
@@ -39,21 +38,10 @@ func (a *Agent) newFileSource(sc config.Source, profile int) (Source, error) {
 		Pipeline:           a.pipe,
 		Log:                a.log.Named("file"),
 	}
-	if ts := sc.Timestamp; ts != nil {
-		loc, err := time.LoadLocation(ts.Timezone)
-		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
-		}
-		f, err := timestamp.Parse(ts.Format, loc, nil)
-		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
-		}
-		opts.Timestamp = &f
-	}
 	if m := sc.Multiline; m != nil {
 		rule, err := multilineRule(m)
 		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
+			return nil, err
 		}
 		opts.Multiline = &rule
 		opts.MultilineTimeout = time.Duration(m.Timeout)

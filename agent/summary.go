@@ -18,12 +18,29 @@ type Counts struct {
 	Empty     int64            // empty lines and messages skipped (never events)
 	Split     int64            // lines or messages shipped as several events
 	Truncated int64            // lines or messages cut short
+	Filtered  int64            // events dropped by include_lines or exclude_lines (never events)
+	Unparsed  int64            // events the parser could not read, shipped as they were
+	Fallback  int64            // events routed to a fallback name for lack of a field
 }
 
 // Counts sums the sources' and sinks' counters.
 func (a *Agent) Counts() Counts {
 	c := Counts{Read: a.pipe.Stats.EventsIn.Load(), Dropped: make(map[string]int64)}
-	for _, s := range a.sinks.sinks {
+	var sinks []*cloudwatch.Sink
+	if a.sinks != nil {
+		sinks = a.sinks.sinks
+	} else {
+		c.Delivered = a.pipe.Stats.EventsOut.Load() // a dry run: printed
+	}
+	for _, ps := range a.procStats {
+		c.Filtered += ps.Filtered.Load()
+		c.Unparsed += ps.ParseFailed.Load()
+		c.Fallback += ps.Fallback.Load()
+		c.Empty += ps.Empty.Load()
+		c.Split += ps.Split.Load()
+		c.Truncated += ps.Truncated.Load()
+	}
+	for _, s := range sinks {
 		c.Delivered += s.Stats.EventsSent.Load()
 		for r := range s.Stats.Dropped {
 			if n := s.Stats.Dropped[r].Load(); n > 0 {
@@ -49,7 +66,8 @@ func (a *Agent) Counts() Counts {
 // fields are the counts as log fields.
 func (c Counts) fields() []zap.Field {
 	fs := []zap.Field{zap.Int64("read", c.Read), zap.Int64("delivered", c.Delivered), zap.Int64("empty", c.Empty),
-		zap.Int64("split", c.Split), zap.Int64("truncated", c.Truncated)}
+		zap.Int64("split", c.Split), zap.Int64("truncated", c.Truncated), zap.Int64("filtered", c.Filtered),
+		zap.Int64("unparsed", c.Unparsed), zap.Int64("fallback", c.Fallback)}
 	for reason, n := range c.Dropped {
 		fs = append(fs, zap.Int64("dropped_"+reason, n))
 	}

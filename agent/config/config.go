@@ -52,6 +52,10 @@ type Enrich struct {
 	ECS bool `yaml:"ecs"`
 	// Timeout bounds the whole discovery at start. Default 2s, at most 10s.
 	Timeout Duration `yaml:"timeout"`
+	// ECSAgentURL is the ECS agent's introspection API, which names the
+	// task of each container whose Docker log file corral reads. Default
+	// http://127.0.0.1:51678.
+	ECSAgentURL string `yaml:"ecs_agent_url"`
 }
 
 // Redact configures the redaction of secrets in events, which is on by
@@ -139,6 +143,9 @@ type CloudWatch struct {
 	OversizeMarker bool `yaml:"oversize_marker"`
 	// Concurrency is the number of requests in flight. Default 8, 1 to 64.
 	Concurrency int `yaml:"concurrency"`
+	// Compression is how request bodies go on the wire: gzip (sent
+	// compressed when that makes them smaller) or none. Default gzip.
+	Compression string `yaml:"compression"`
 
 	// Settings of the log groups corral creates; a source may override
 	// each. Existing groups are left as they are, except their retention

@@ -70,6 +70,7 @@ const (
 	maxConcurrency     = 64
 
 	defaultEnrichTimeout = 2 * time.Second
+	defaultECSAgentURL   = "http://127.0.0.1:51678"
 	maxEnrichTimeout     = 10 * time.Second
 
 	defaultParser         = ParserNone
@@ -136,6 +137,11 @@ func (c *checker) enrich(e *Enrich) {
 		e.ECS = true
 	}
 	c.duration(&e.Timeout, "enrich.timeout", defaultEnrichTimeout, time.Millisecond, maxEnrichTimeout)
+	if !c.set("enrich.ecs_agent_url") {
+		e.ECSAgentURL = defaultECSAgentURL
+	} else if u, err := url.Parse(e.ECSAgentURL); err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		c.add("enrich.ecs_agent_url", "must be an absolute http(s) URL, got %s", quote(e.ECSAgentURL))
+	}
 }
 
 func (c *checker) redact(r *Redact) {
@@ -235,6 +241,7 @@ func (c *checker) cloudWatch(cw *CloudWatch) {
 	c.oneOf((*string)(&cw.Oversize), p+".oversize", "oversize mode", string(defaultOversize),
 		string(OversizeSplit), string(OversizeTruncate))
 	c.integer(&cw.Concurrency, p+".concurrency", defaultConcurrency, 1, maxConcurrency)
+	c.oneOf(&cw.Compression, p+".compression", "compression", "gzip", "gzip", "none")
 	if !c.set(p + ".oversize_marker") {
 		cw.OversizeMarker = true
 	}

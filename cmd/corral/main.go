@@ -47,12 +47,13 @@ func root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	cmd.AddCommand(runCmd(), validateCmd(), versionCmd())
+	cmd.AddCommand(runCmd(), validateCmd(), doctorCmd(), versionCmd())
 	return cmd
 }
 
 func runCmd() *cobra.Command {
 	var path, cpuProfile, memProfile string
+	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the agent in the foreground until SIGTERM or SIGINT",
@@ -81,7 +82,11 @@ func runCmd() *cobra.Command {
 
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
-			a, err := agent.New(ctx, cfg, log, version)
+			opts := agent.Options{Version: version}
+			if dryRun {
+				opts.DryRun = cmd.OutOrStdout()
+			}
+			a, err := agent.New(ctx, cfg, log, opts)
 			if err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), "corral:", err)
 				return exitCode(1)
@@ -94,6 +99,8 @@ func runCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&path, "config", "c", "/etc/corral/corral.yaml", "config file")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false,
+		"print the events that would be shipped to stdout instead of sending them (no AWS needed)")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	cmd.Flags().StringVar(&memProfile, "memprofile", "", "write a heap profile to this file at exit")
 	_ = cmd.Flags().MarkHidden("cpuprofile") // for developers: make bench

@@ -64,7 +64,8 @@ type process struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	mu     sync.Mutex
-	stderr bytes.Buffer // guarded by mu
+	stderr bytes.Buffer // guarded by mu: everything corral printed
+	stdout bytes.Buffer // guarded by mu: only its standard output
 	done   chan struct{}
 	err    error
 }
@@ -75,6 +76,16 @@ type safeWriter struct{ p *process }
 func (w safeWriter) Write(b []byte) (int, error) {
 	w.p.mu.Lock()
 	defer w.p.mu.Unlock()
+	return w.p.stderr.Write(b)
+}
+
+// stdoutWriter keeps corral's standard output apart too.
+type stdoutWriter struct{ p *process }
+
+func (w stdoutWriter) Write(b []byte) (int, error) {
+	w.p.mu.Lock()
+	defer w.p.mu.Unlock()
+	w.p.stdout.Write(b)
 	return w.p.stderr.Write(b)
 }
 
@@ -95,7 +106,7 @@ func startCorralCmd(t *testing.T, env, args []string, attr *syscall.SysProcAttr)
 		"HOME=/nonexistent", // no ~/.aws of the machine
 		"AWS_EC2_METADATA_DISABLED=true",
 	}, env...)
-	p.cmd.Stdout = safeWriter{p}
+	p.cmd.Stdout = stdoutWriter{p}
 	p.cmd.Stderr = safeWriter{p}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -122,6 +133,13 @@ func (p *process) output() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.stderr.String()
+}
+
+// printed returns what corral wrote to its standard output.
+func (p *process) printed() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stdout.String()
 }
 
 // stop sends SIGTERM and returns the exit code, failing after limit.
@@ -245,6 +263,9 @@ type stopped struct {
 	Read      int64 `json:"read"`
 	Delivered int64 `json:"delivered"`
 	Empty     int64 `json:"empty"`
+	Filtered  int64 `json:"filtered"`
+	Unparsed  int64 `json:"unparsed"`
+	Fallback  int64 `json:"fallback"`
 	Split     int64 `json:"split"`
 	Truncated int64 `json:"truncated"`
 	TooOld    int64 `json:"dropped_too_old"`

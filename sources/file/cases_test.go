@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/corral-logs/corral/pipeline"
+	"github.com/corral-logs/corral/pipeline/process"
 )
 
 // The tests below are the cases of area "tailing" (and the framing ones
@@ -68,7 +69,9 @@ func TestB01OverwrittenInPlace(t *testing.T) {
 // be read at all, as the README advises.
 func TestB03FastRotationUnderLoad(t *testing.T) {
 	h := newHarness(t, func(o *Options) {
-		o.Route = func(string) pipeline.Dest { return pipeline.Dest{Group: "lg-test", Stream: "s1"} }
+		o.Process = func(string) *process.Processor {
+			return process.Fixed("test", pipeline.Dest{Group: "lg-test", Stream: "s1"})
+		}
 	})
 	h.opts.Paths = []string{h.path("app.log*")}
 	h.start()

@@ -21,8 +21,8 @@ import (
 
 	"github.com/corral-logs/corral/parsers/frame"
 	"github.com/corral-logs/corral/parsers/multiline"
-	"github.com/corral-logs/corral/parsers/timestamp"
 	"github.com/corral-logs/corral/pipeline"
+	"github.com/corral-logs/corral/pipeline/process"
 )
 
 // Submitter takes blocks of events; *pipeline.Pipeline is one.
@@ -44,8 +44,9 @@ type Options struct {
 	// start at their end. Files that appear later are always read from
 	// their start.
 	StartAtEnd bool
-	// Route names the stream a file's events go to.
-	Route func(path string) pipeline.Dest
+	// Process returns the processing of the file at path: its parser,
+	// filters, redaction, format and routing.
+	Process func(path string) *process.Processor
 	// MaxEventBytes is the longest message; longer lines are cut.
 	// Default pipeline.MaxEventBytes.
 	MaxEventBytes int
@@ -56,9 +57,6 @@ type Options struct {
 	NoMarkers bool
 	// Encoding is the files' text encoding. Default UTF-8.
 	Encoding frame.Encoding
-	// Timestamp, when set, reads an event's time from the start of its
-	// (first) line; lines without one keep the read time.
-	Timestamp *timestamp.Format
 	// Multiline, when set, groups lines into events; MultilineTimeout is
 	// how long an open event waits for more lines (default 1 s). Its
 	// MaxBytes, when set, is also the framing limit.

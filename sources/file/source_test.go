@@ -17,6 +17,7 @@ import (
 
 	"github.com/corral-logs/corral/parsers/frame"
 	"github.com/corral-logs/corral/pipeline"
+	"github.com/corral-logs/corral/pipeline/process"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -81,8 +82,8 @@ func newHarness(t *testing.T, configure func(*Options)) *harness {
 		ScanInterval:       100 * time.Millisecond,
 		StateDir:           h.state,
 		Oversize:           frame.Split,
-		Route: func(path string) pipeline.Dest {
-			return pipeline.Dest{Group: "g", Stream: filepath.Base(path)}
+		Process: func(path string) *process.Processor {
+			return process.Fixed("test", pipeline.Dest{Group: "g", Stream: filepath.Base(path)})
 		},
 		Log: zaptest.NewLogger(t),
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/corral-logs/corral/parsers/frame"
 	"github.com/corral-logs/corral/parsers/multiline"
 	"github.com/corral-logs/corral/pipeline"
+	"github.com/corral-logs/corral/pipeline/process"
 )
 
 // Tailing constants. They are not settings: they trade a little latency
@@ -47,7 +48,7 @@ type tailer struct {
 	path    string
 	f       *os.File  // nil while closed to stay under max_open_files
 	z       io.Reader // the decompressed content of a compressed file, read once
-	dest    pipeline.Dest
+	proc    *process.Processor
 	lines   *frame.Lines
 	group   *multiline.Grouper // nil without multiline
 	tracker *pipeline.Tracker
@@ -64,11 +65,13 @@ type tailer struct {
 	next   time.Time     // when the file is due for a check
 	wait   time.Duration // the current wait between checks
 
-	// The framer's callbacks fill block; end is the input offset after the
-	// last byte a message or skip consumed.
-	block   *pipeline.Block
+	// The framer's callbacks fill out; end is the input offset after the
+	// last byte a message or skip consumed, short of what the processor
+	// holds of a partial event; held is the offset after that.
+	out     pipeline.Group
 	now     int64
 	end     int64
+	held    int64
 	tracked int64 // the last offset given to the tracker
 	counted struct {
 		frame.Counts       // framing counts already added to the source's stats
@@ -89,7 +92,7 @@ func newTailer(s *Source, key fileKey, path string, f *os.File, offset int64, fp
 		key:      key,
 		path:     path,
 		f:        f,
-		dest:     s.opts.Route(path),
+		proc:     s.opts.Process(path),
 		lines:    frame.NewLines(offset, limit, s.opts.Oversize),
 		tracker:  tr,
 		fp:       fp,
@@ -101,16 +104,13 @@ func newTailer(s *Source, key fileKey, path string, f *os.File, offset int64, fp
 	t.lines.SetEncoding(s.opts.Encoding)
 	t.lines.SetMarkers(!s.opts.NoMarkers)
 	t.emitFn = t.emit
-	t.skipFn = func(end int64) { t.end = end }
+	t.skipFn = t.consumed
 	if s.opts.Multiline != nil {
 		t.group = multiline.New(*s.opts.Multiline)
 		t.lines.KeepEmpty(true)
-		t.eventFn = func(msg []byte, ts, end int64) {
-			t.block.Append(ts, msg)
-			t.end = end
-		}
-		t.emitFn = func(line []byte, end int64) { t.group.Add(line, t.lineTime(line), end, t.eventFn, t.skipFn) }
-		t.skipFn = func(end int64) { t.group.Skip(end, func(end int64) { t.end = end }) }
+		t.eventFn = func(msg []byte, _, end int64) { t.emit(msg, end) }
+		t.emitFn = func(line []byte, end int64) { t.group.Add(line, t.now, end, t.eventFn, t.skipFn) }
+		t.skipFn = func(end int64) { t.group.Skip(end, t.consumed) }
 	}
 	return t
 }
@@ -234,7 +234,7 @@ func (t *tailer) idle(ctx context.Context) (done bool, err error) {
 		return false, t.restart(ctx)
 	}
 
-	if t.lines.Pending() > 0 && now.Sub(t.lastData) >= t.src.opts.PartialLineTimeout {
+	if (t.lines.Pending() > 0 || t.proc.Holding()) && now.Sub(t.lastData) >= t.src.opts.PartialLineTimeout {
 		if err := t.flush(ctx); err != nil {
 			return true, err
 		}
@@ -291,7 +291,7 @@ func (t *tailer) restart(ctx context.Context) error {
 	}
 	t.lines.Reset(0)
 	t.tracker.Advance(pipeline.Position{Offset: 0})
-	t.end, t.tracked = 0, 0
+	t.end, t.held, t.tracked = 0, 0, 0
 	t.mu.Lock()
 	t.fp = fingerprint{}
 	t.mu.Unlock()
@@ -302,7 +302,7 @@ func (t *tailer) restart(ctx context.Context) error {
 // due to ship, if there is one.
 func (t *tailer) flushDue() (time.Time, bool) {
 	var due time.Time
-	if t.lines.Pending() > 0 {
+	if t.lines.Pending() > 0 || t.proc.Holding() {
 		due = t.lastData.Add(t.src.opts.PartialLineTimeout)
 	}
 	if t.group != nil && t.group.Open() {
@@ -370,13 +370,17 @@ func (t *tailer) close() {
 // flush ships the held partial line, if any, and the open multiline
 // event, which it ends.
 func (t *tailer) flush(ctx context.Context) error {
-	if t.lines.Pending() == 0 && (t.group == nil || !t.group.Open()) {
+	if t.lines.Pending() == 0 && (t.group == nil || !t.group.Open()) && !t.proc.Holding() {
 		return nil
 	}
 	t.begin()
 	t.lines.Flush(t.emitFn, t.skipFn)
 	if t.group != nil {
 		t.group.Flush(t.eventFn)
+	}
+	if t.proc.Holding() {
+		t.proc.Flush(t.now, &t.out)
+		t.end = t.held
 	}
 	return t.submit(ctx)
 }
@@ -407,24 +411,23 @@ const finishTimeout = time.Second
 // little, and in exchange its requests never overlap in time, so they can
 // go out in parallel and still be stored in read order.
 func (t *tailer) begin() {
-	t.block = pipeline.NewBlock(t.dest, t.src.opts.Name)
 	t.now = max(t.src.opts.Now().UnixMilli(), t.now+1)
 }
 
+// emit processes one framed event that ends at end.
 func (t *tailer) emit(msg []byte, end int64) {
-	t.block.Append(t.lineTime(msg), msg)
-	t.end = end
+	t.proc.Line(msg, t.now, &t.out)
+	t.consumed(end)
 }
 
-// lineTime is the time of the event that starts with line: its leading
-// timestamp when the source reads one, else the read time.
-func (t *tailer) lineTime(line []byte) int64 {
-	if f := t.src.opts.Timestamp; f != nil {
-		if ms, ok := f.Leading(line); ok {
-			return ms
-		}
+// consumed records that the input up to end was used. While the
+// processor holds part of an event, the committed offset stays before
+// it, so that a restart reads the whole event again.
+func (t *tailer) consumed(end int64) {
+	t.held = end
+	if !t.proc.Holding() {
+		t.end = end
 	}
-	return t.now
 }
 
 // count adds what framing and grouping changed since the last call to the
@@ -443,25 +446,22 @@ func (t *tailer) count() {
 	t.counted.Counts, t.counted.empty = c, empty
 }
 
-// submit registers the block with the tracker at the offset its last
-// event ended at, and hands it to the pipeline.
+// submit registers the blocks of what was read with the tracker, ending
+// at the offset the last event ended at, and hands them to the pipeline.
 func (t *tailer) submit(ctx context.Context) error {
 	t.count()
-	b := t.block
-	t.block = nil
-	switch {
-	case b.Len() > 0:
-		t.tracker.Track(b, pipeline.Position{Offset: t.end})
-		t.tracked = t.end
-	case t.end > t.tracked:
-		t.tracker.Advance(pipeline.Position{Offset: t.end})
+	if t.out.Len() > 0 || t.end != t.tracked {
+		t.out.Track(t.tracker, pipeline.Position{Offset: t.tracked}, pipeline.Position{Offset: t.end})
 		t.tracked = t.end
 	}
-	if err := t.src.opts.Pipeline.Submit(ctx, b); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	defer t.out.Reset()
+	for _, b := range t.out.Blocks() {
+		if err := t.src.opts.Pipeline.Submit(ctx, b); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("submit: %w", err)
 		}
-		return fmt.Errorf("submit: %w", err)
 	}
 	return nil
 }

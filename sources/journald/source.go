@@ -25,6 +25,7 @@ import (
 	"github.com/corral-logs/corral/internal/retry"
 	"github.com/corral-logs/corral/parsers/frame"
 	"github.com/corral-logs/corral/pipeline"
+	"github.com/corral-logs/corral/pipeline/process"
 )
 
 // Submitter takes blocks of events; *pipeline.Pipeline is one.
@@ -51,8 +52,9 @@ type Options struct {
 	// Priority is the least important priority read, a name or a digit as
 	// journalctl -p takes it. Default: all.
 	Priority string
-	// Route names the stream an entry's events go to.
-	Route func(Meta) pipeline.Dest
+	// Process returns the processing of entries with the given metadata:
+	// parsing, filters, redaction, format and routing.
+	Process func(Meta) *process.Processor
 	// MaxEventBytes is the longest message; longer ones are cut.
 	// Default pipeline.MaxEventBytes.
 	MaxEventBytes int
@@ -121,8 +123,9 @@ type Source struct {
 	readPos       pipeline.Position // end of the last group handed to the tracker
 	skip          string            // the resume cursor, whose entry journalctl shows first
 	long          []byte            // a line longer than the read buffer
-	group         group
-	routes        map[Meta]pipeline.Dest
+	group         pipeline.Group    // entries read together
+	cursor        string            // of the last entry read into group
+	procs         map[Meta]*process.Processor
 	failing       bool // journalctl stopped, and has not shown an entry since
 	warnedInvalid bool
 	warnedLarge   bool
@@ -145,9 +148,9 @@ func New(opts Options) (*Source, error) {
 		opts.Now = time.Now
 	}
 	s := &Source{
-		opts:   opts,
-		log:    opts.Log.With(zap.String("source", opts.Name)),
-		routes: make(map[Meta]pipeline.Dest),
+		opts:  opts,
+		log:   opts.Log.With(zap.String("source", opts.Name)),
+		procs: make(map[Meta]*process.Processor),
 	}
 	for _, u := range opts.Units {
 		name, err := unitName(u)
@@ -165,7 +168,6 @@ func New(opts Options) (*Source, error) {
 	s.cp = cp
 	s.readPos = pipeline.Position{Cursor: cp.cursor()}
 	s.tracker = pipeline.NewTracker(s.readPos)
-	s.group.byDest = make(map[pipeline.Dest]*pipeline.Block)
 	return s, nil
 }
 
@@ -309,7 +311,7 @@ func (s *Source) read(ctx context.Context, r io.Reader) error {
 			return err
 		}
 		// Hand over what was read before reading blocks, or when it is big.
-		if s.group.bytes >= blockBytes || !lineBuffered(br) {
+		if s.group.Bytes() >= blockBytes || !lineBuffered(br) {
 			if err := s.flush(ctx); err != nil {
 				return err
 			}
@@ -391,32 +393,35 @@ func (s *Source) handle(line []byte) {
 		s.log.Info("journalctl is running again")
 	}
 	if e.Cursor != "" {
-		s.group.cursor = e.Cursor
+		s.cursor = e.Cursor
 	}
 	ts := e.Time
 	if ts <= 0 {
 		ts = s.opts.Now().UnixMilli()
 	}
-	dest := s.route(e.Meta)
+	p := s.processor(e.Meta)
 	var c frame.Counts
-	add := func(piece []byte) { s.group.add(dest, s.opts.Name, ts, piece) }
+	add := func(piece []byte) { p.Line(piece, ts, &s.group) }
 	frame.Message(e.Message, s.opts.MaxEventBytes, s.opts.Oversize, !s.opts.NoMarkers, &c, add)
 	s.count(c)
 }
 
-// route returns the destination of entries with meta m, from a cache:
+// processor returns the processing of entries with meta m, from a cache:
 // expanding templates for every entry would cost more than reading it.
-func (s *Source) route(m Meta) pipeline.Dest {
-	if d, ok := s.routes[m]; ok {
-		return d
+func (s *Source) processor(m Meta) *process.Processor {
+	if p, ok := s.procs[m]; ok {
+		return p
 	}
-	if len(s.routes) >= 4096 {
-		clear(s.routes) // many distinct values: keep the cache bounded
+	if len(s.procs) >= maxProcessors {
+		clear(s.procs) // many distinct values: keep the cache bounded
 	}
-	d := s.opts.Route(m)
-	s.routes[m] = d
-	return d
+	p := s.opts.Process(m)
+	s.procs[m] = p
+	return p
 }
+
+// maxProcessors bounds the processors kept for distinct entry metadata.
+const maxProcessors = 4096
 
 // count adds what framing one message changed to the stats.
 func (s *Source) count(c frame.Counts) {
@@ -435,25 +440,14 @@ func (s *Source) count(c frame.Counts) {
 func (s *Source) flush(ctx context.Context) error {
 	g := &s.group
 	end := s.readPos
-	if g.cursor != "" {
-		end = pipeline.Position{Cursor: g.cursor}
+	if s.cursor != "" {
+		end = pipeline.Position{Cursor: s.cursor}
 	}
-	blocks := g.blocks
-	if len(blocks) == 0 {
-		if end != s.readPos {
-			s.tracker.Advance(end)
-		}
-	}
-	for i, b := range blocks {
-		pos := s.readPos
-		if i == len(blocks)-1 {
-			pos = end
-		}
-		s.tracker.Track(b, pos)
-	}
+	g.Track(s.tracker, s.readPos, end)
 	s.readPos = end
-	g.reset()
-	for _, b := range blocks {
+	s.cursor = ""
+	defer g.Reset()
+	for _, b := range g.Blocks() {
 		n := b.Len()
 		if err := s.opts.Pipeline.Submit(ctx, b); err != nil {
 			return err
@@ -469,34 +463,6 @@ func (s *Source) journalName() string {
 		return s.opts.Directory
 	}
 	return "system journal"
-}
-
-// group is the entries read together, as one block per destination.
-type group struct {
-	blocks []*pipeline.Block
-	byDest map[pipeline.Dest]*pipeline.Block
-	bytes  int
-	cursor string // of the last entry read into the group
-}
-
-// add appends one event to the block of dest.
-func (g *group) add(dest pipeline.Dest, source string, ts int64, msg []byte) {
-	b := g.byDest[dest]
-	if b == nil {
-		b = pipeline.NewBlock(dest, source)
-		g.byDest[dest] = b
-		g.blocks = append(g.blocks, b)
-	}
-	b.Append(ts, msg)
-	g.bytes += len(msg)
-}
-
-// reset empties the group after its blocks were handed over.
-func (g *group) reset() {
-	clear(g.byDest)
-	g.blocks = nil
-	g.bytes = 0
-	g.cursor = ""
 }
 
 // sanitizeName makes a source name safe as part of a file name.

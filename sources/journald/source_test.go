@@ -18,6 +18,7 @@ import (
 
 	"github.com/corral-logs/corral/parsers/frame"
 	"github.com/corral-logs/corral/pipeline"
+	"github.com/corral-logs/corral/pipeline/process"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -148,7 +149,7 @@ func bareHarness(t *testing.T) *harness {
 	h := &harness{t: t, state: t.TempDir(), sink: &memSink{}}
 	h.opts = Options{
 		Name:     "test",
-		Route:    testRoute,
+		Process:  func(m Meta) *process.Processor { return process.Fixed("journal", testRoute(m)) },
 		StateDir: h.state,
 		Log:      zaptest.NewLogger(t),
 	}
