@@ -46,6 +46,7 @@ func TestUnitIsHardened(t *testing.T) {
 		"ProtectSystem":         "strict",
 		"ProtectHome":           "yes",
 		"PrivateTmp":            "yes",
+		"PrivateMounts":         "yes",
 		"DynamicUser":           "yes",
 		"StateDirectory":        "corral",
 		"Restart":               "on-failure",
