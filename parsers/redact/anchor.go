@@ -58,9 +58,9 @@ type scanGroup struct {
 	by      byte
 	rules   uint64 // the bits of the rules with anchors here
 	lits    []groupLit
-	maxOff  int          // the greatest off in lits
-	keys    [][]groupLit // key anchors by their last byte; keys[0] is unused
-	keyLast [256]uint8   // index in keys of a key's last byte, in both cases
+	maxOff  int        // the greatest off in lits
+	keys    []keySet   // key anchors by their last byte; keys[0] is unused
+	keyLast [256]uint8 // index in keys of a key's last byte, in both cases
 }
 
 // groupLit is an anchor of the rule with bit, and where by is in it.
@@ -69,15 +69,26 @@ type groupLit struct {
 	off  int
 	fold bool
 	bit  uint64
+	// next is lit[off+1], where most false hits differ; 0 when by ends
+	// lit.
+	next byte
+}
+
+// keySet is the key anchors of a group that end in one byte.
+type keySet struct {
+	// prev holds the byte before the last of each key, in both cases, so
+	// that most keys are told apart without a comparison.
+	prev [256]bool
+	keys []groupLit
 }
 
 // add files the anchors of the rule with bit.
 func (p *prefilter) add(bit uint64, as []anchor) {
 	for _, a := range as {
 		if a.fold && isLetter(a.by) {
-			lower, upper := a.by|0x20, a.by&^0x20
-			p.group(lower).addLit(a, lower, bit)
-			p.group(upper).addLit(a, lower, bit)
+			lo := a.by | 0x20
+			p.group(lo).addLit(a, lo, bit)
+			p.group(upper(lo)).addLit(a, lo, bit)
 			continue
 		}
 		p.group(a.by).addLit(a, a.by, bit)
@@ -101,24 +112,38 @@ func (p *prefilter) group(by byte) *scanGroup {
 func (g *scanGroup) addLit(a anchor, lower byte, bit uint64) {
 	g.rules |= bit
 	if a.key {
-		last := a.lit[len(a.lit)-1]
+		if len(a.lit) < 2 {
+			panic("redact: key anchor " + a.lit + " is shorter than two bytes")
+		}
+		last, prev := a.lit[len(a.lit)-1], a.lit[len(a.lit)-2]
 		if g.keyLast[last] == 0 {
 			if len(g.keys) == 0 {
-				g.keys = make([][]groupLit, 1)
+				g.keys = make([]keySet, 1)
 			}
 			g.keyLast[last] = uint8(len(g.keys))
-			if isLetter(last) {
-				g.keyLast[last&^0x20] = uint8(len(g.keys))
-			}
-			g.keys = append(g.keys, nil)
+			g.keyLast[upper(last)] = uint8(len(g.keys))
+			g.keys = append(g.keys, keySet{})
 		}
-		k := g.keyLast[last]
-		g.keys[k] = append(g.keys[k], groupLit{lit: a.lit, bit: bit})
+		set := &g.keys[g.keyLast[last]]
+		set.prev[prev], set.prev[upper(prev)] = true, true
+		set.keys = append(set.keys, groupLit{lit: a.lit, bit: bit})
 		return
 	}
 	off := bytes.IndexByte([]byte(a.lit), lower)
 	g.maxOff = max(g.maxOff, off)
-	g.lits = append(g.lits, groupLit{lit: a.lit, off: off, fold: a.fold, bit: bit})
+	l := groupLit{lit: a.lit, off: off, fold: a.fold, bit: bit}
+	if off+1 < len(a.lit) {
+		l.next = a.lit[off+1]
+	}
+	g.lits = append(g.lits, l)
+}
+
+// upper returns c in upper case if it is an ASCII letter.
+func upper(c byte) byte {
+	if isLetter(c) {
+		return c &^ 0x20
+	}
+	return c
 }
 
 // scan returns the bits of the rules whose anchors msg holds, ignoring
@@ -145,21 +170,39 @@ func (g *scanGroup) scan(msg []byte, found uint64) uint64 {
 			break
 		}
 		i += j
-		for _, l := range g.lits {
+		for k := range g.lits {
+			l := &g.lits[k]
 			start := i - l.off
-			if found&l.bit == 0 && start >= 0 && start+len(l.lit) <= len(msg) &&
-				equalAt(msg[start:], l.lit, l.fold) {
+			if found&l.bit != 0 || start < 0 || start+len(l.lit) > len(msg) ||
+				l.next != 0 && lower(msg[i+1], l.fold) != l.next {
+				continue
+			}
+			if equalAt(msg[start:], l.lit, l.fold) {
 				found |= l.bit
 			}
 		}
-		if len(g.keys) > 0 {
-			found = g.scanKeys(msg, i, found)
+		if g.keys != nil {
+			// Most separators follow a key that no anchor ends like.
+			end := keyEnd(msg, i)
+			if end >= 2 && g.keyLast[msg[end-1]] != 0 {
+				if set := &g.keys[g.keyLast[msg[end-1]]]; set.prev[msg[end-2]] {
+					found = set.scan(msg[:end], found)
+				}
+			}
 		}
 		if g.rules&^found == 0 {
 			break
 		}
 	}
 	return found
+}
+
+// lower returns c in lower case if fold and c is an ASCII letter.
+func lower(c byte, fold bool) byte {
+	if fold && 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // first returns where the earliest anchor in msg starts: a literal's first
@@ -191,14 +234,11 @@ func (p *prefilter) first(msg []byte) int {
 					best = start
 				}
 			}
-			if end := keyEnd(msg, i); !keysDone && end > 0 && g.keyLast[msg[end-1]] != 0 {
-				for _, k := range g.keys[g.keyLast[msg[end-1]]] {
-					if hasFoldSuffix(msg[:end], k.lit) {
-						keysDone = true
-						if best < 0 || end < best {
-							best = end
-						}
-					}
+			if end := keyEnd(msg, i); !keysDone && end > 0 && g.keyLast[msg[end-1]] != 0 &&
+				g.keys[g.keyLast[msg[end-1]]].scan(msg[:end], 0) != 0 {
+				keysDone = true
+				if best < 0 || end < best {
+					best = end
 				}
 			}
 		}
@@ -236,16 +276,11 @@ func tokenStart(msg []byte, i int) int {
 	return 0
 }
 
-// scanKeys adds to found the bits of the rules whose key names end before
-// the separator at msg[sep].
-func (g *scanGroup) scanKeys(msg []byte, sep int, found uint64) uint64 {
-	end := keyEnd(msg, sep)
-	if end == 0 || g.keyLast[msg[end-1]] == 0 {
-		return found
-	}
-	for _, k := range g.keys[g.keyLast[msg[end-1]]] {
-		if found&k.bit == 0 && hasFoldSuffix(msg[:end], k.lit) {
-			found |= k.bit
+// scan adds to found the bits of the rules whose key names end msg.
+func (set *keySet) scan(msg []byte, found uint64) uint64 {
+	for k := range set.keys {
+		if l := &set.keys[k]; found&l.bit == 0 && hasFoldSuffix(msg, l.lit) {
+			found |= l.bit
 		}
 	}
 	return found

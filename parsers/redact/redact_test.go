@@ -20,11 +20,13 @@ const fakeSecretKey = "TESTSECRETKEY/NotARealPassw0rd+FAKE00000"
 var secretCases = []struct {
 	name, in, want string
 }{
-	{"pem block", "loaded -----BEGIN RSA PRIVATE KEY-----\nMIIEFAKEKEYDATA\n-----END RSA PRIVATE KEY----- ok",
+	{"pem block",
+		"loaded -----BEGIN RSA PRIVATE KEY-----\nMIIEFAKEKEYDATA\n-----END RSA PRIVATE KEY----- ok",
 		"loaded [REDACTED:private_key] ok"},
 	{"pem without end", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEFAKE",
 		"[REDACTED:private_key]"},
-	{"pem escaped in json", `{"pem":"-----BEGIN PRIVATE KEY-----\nMIIFAKE\n-----END PRIVATE KEY-----\n"}`,
+	{"pem escaped in json",
+		`{"pem":"-----BEGIN PRIVATE KEY-----\nMIIFAKE\n-----END PRIVATE KEY-----\n"}`,
 		`{"pem":"[REDACTED:private_key]\n"}`},
 	{"pgp block", "-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQFAKE\n-----END PGP PRIVATE KEY BLOCK-----",
 		"[REDACTED:private_key]"},
@@ -34,7 +36,8 @@ var secretCases = []struct {
 		"AccessKeyId=[REDACTED:aws_access_key_id],"},
 	{"secret key ini", "aws_secret_access_key = " + fakeSecretKey,
 		"aws_secret_access_key = [REDACTED:aws_secret_access_key]"},
-	{"secret key json", `{"SecretAccessKey":"` + fakeSecretKey + `","Expiration":"2026-01-01T00:00:00Z"}`,
+	{"secret key json",
+		`{"SecretAccessKey":"` + fakeSecretKey + `","Expiration":"2026-01-01T00:00:00Z"}`,
 		`{"SecretAccessKey":"[REDACTED:aws_secret_access_key]","Expiration":"2026-01-01T00:00:00Z"}`},
 	{"secret key env", "export AWS_SECRET_ACCESS_KEY=" + fakeSecretKey + " && run",
 		"export AWS_SECRET_ACCESS_KEY=[REDACTED:aws_secret_access_key] && run"},
@@ -72,7 +75,8 @@ var secretCases = []struct {
 		`{"pin_password": "[REDACTED:password_field]"}`},
 	{"compact json number", `{"pin_password":-1.5e3,"x":1}`,
 		`{"pin_password":"[REDACTED:password_field]","x":1}`},
-	{"go %+v", "{User:bob Password:NotARealPassw0rd}", "{User:bob Password:[REDACTED:password_field]}"},
+	{"go %+v", "{User:bob Password:NotARealPassw0rd}",
+		"{User:bob Password:[REDACTED:password_field]}"},
 	{"single quotes", "password='Not Real Passw0rd'",
 		"password='[REDACTED:password_field]'"},
 	{"query token", "GET /cb?code=1&access_token=FAKE-QUERY-TOKEN-123&state=x",
@@ -83,14 +87,16 @@ var secretCases = []struct {
 	{"colon without blank", "token:FAKE-TOKEN", "token:[REDACTED:password_field]"},
 	{"odbc pwd", "Server=db;Uid=app;Pwd=NotARealPassw0rd;",
 		"Server=db;Uid=app;Pwd=[REDACTED:password_field];"},
-	{"env var", "PGPASSWORD=NotARealPassw0rd psql -h db", "PGPASSWORD=[REDACTED:password_field] psql -h db"},
+	{"env var", "PGPASSWORD=NotARealPassw0rd psql -h db",
+		"PGPASSWORD=[REDACTED:password_field] psql -h db"},
 	{"mysql -p", "COMMAND=/usr/bin/mysql -u root -pNotARealPassw0rd orders",
 		"COMMAND=/usr/bin/mysql -u root -p[REDACTED:password_field] orders"},
 	{"mysqldump -p quoted", "mysqldump -h db -P 3306 -p'Not Real' orders",
 		"mysqldump -h db -P 3306 -p'[REDACTED:password_field]' orders"},
 	{"two rules", "password=NotARealPassw0rd key=AKIATESTKEYID1234567",
 		"password=[REDACTED:password_field] key=[REDACTED:aws_access_key_id]"},
-	{"bearer jwt keeps bearer label", `"authorization":"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0In0.Zm9y"`,
+	{"bearer jwt keeps bearer label",
+		`"authorization":"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0In0.Zm9y"`,
 		`"authorization":"Bearer [REDACTED:bearer_token]"`},
 	{"token jwt keeps jwt label", "token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0In0.Zm9y",
 		"token=[REDACTED:jwt]"},
@@ -339,7 +345,8 @@ func TestBuffers(t *testing.T) {
 		{"password=x", "password=[REDACTED:password_field]"},
 		{"AKIATESTKEYID1234567 password=x eyJa.eyJb.c", // three rules in turn
 			"[REDACTED:aws_access_key_id] password=[REDACTED:password_field] [REDACTED:jwt]"},
-		{"AKIATESTKEYID1234567 password=x", "[REDACTED:aws_access_key_id] password=[REDACTED:password_field]"},
+		{"AKIATESTKEYID1234567 password=x",
+			"[REDACTED:aws_access_key_id] password=[REDACTED:password_field]"},
 	} {
 		for _, dst := range [][]byte{nil, []byte("leftover bytes"), make([]byte, 3, 1024)} {
 			msg := []byte(c.in)
@@ -412,8 +419,10 @@ func TestAnchors(t *testing.T) {
 		hold []string
 		dont []string
 	}{
-		{"folded", folded('w', "passw"), []string{"PASSWORD", "x PassW", "passw"}, []string{"pass", "", "passq"}},
-		{"exact", exact('A', "AKIA", "AGPA"), []string{"xx AGPA", "AKIA"}, []string{"akia", "AKI", "AGP"}},
+		{"folded", folded('w', "passw"),
+			[]string{"PASSWORD", "x PassW", "passw"}, []string{"pass", "", "passq"}},
+		{"exact", exact('A', "AKIA", "AGPA"),
+			[]string{"xx AGPA", "AKIA"}, []string{"akia", "AKI", "AGP"}},
 		{"keys", keys("token", "pwd"), []string{"TOKEN=x", `"token": "x"`, `\"Pwd\":`, "token :"},
 			[]string{"token", "tokens=", "token x=", "=token", `token"":`}},
 		{"user prefix", literalAnchors("card="), []string{"xcard=1"}, []string{"card", "Card="}},

@@ -103,7 +103,8 @@ var builtin = []Rule{
 		Name: AWSAccessKeyID,
 		Pattern: regexp.MustCompile(
 			`\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}\b`),
-		anchors: exact('A', "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA"),
+		anchors: exact('A', "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA",
+			"ABIA", "ACCA"),
 	},
 	{
 		// A secret access key is 40 characters of base64. The character
