@@ -132,7 +132,8 @@ func TestDiscoverEC2(t *testing.T) {
 // probe: corral does not fall back to asking without a token.
 func TestDiscoverNoIMDSv1(t *testing.T) {
 	noECS(t)
-	for _, status := range []int{http.StatusForbidden, http.StatusNotFound, http.StatusInternalServerError} {
+	statuses := []int{http.StatusForbidden, http.StatusNotFound, http.StatusInternalServerError}
+	for _, status := range statuses {
 		f := &fakeIMDS{putStatus: status}
 		id := Discover(context.Background(), Options{IMDSEndpoint: f.start(t)})
 		if id.EC2 != nil || f.puts.Load() != 1 || f.gets.Load() != 0 {
@@ -272,12 +273,14 @@ func TestDiscoverECS(t *testing.T) {
 
 	// The endpoint comes from the environment when Options name none.
 	t.Setenv(ecsMetadataEnv, fakeECS(t, ecsContainer)+"/")
-	if id := Discover(context.Background(), Options{IMDSEndpoint: notFound(t)}); !cmp.Equal(wantECS, id.ECS) {
+	id = Discover(context.Background(), Options{IMDSEndpoint: notFound(t)})
+	if !cmp.Equal(wantECS, id.ECS) {
 		t.Errorf("ECS from %s: %+v", ecsMetadataEnv, id.ECS)
 	}
 
 	// The task is worth having without the container's name.
-	id = Discover(context.Background(), Options{IMDSEndpoint: notFound(t), ECSMetadataURI: fakeECS(t, "")})
+	id = Discover(context.Background(),
+		Options{IMDSEndpoint: notFound(t), ECSMetadataURI: fakeECS(t, "")})
 	want := *wantECS
 	want.ContainerName = ""
 	if diff := cmp.Diff(&want, id.ECS); diff != "" {
@@ -327,7 +330,8 @@ func TestLookupAndFields(t *testing.T) {
 	if diff := cmp.Diff(want, ec2Only.Fields()); diff != "" {
 		t.Errorf("Fields (-want +got):\n%s", diff)
 	}
-	if got := strings.Join(Placeholders(), ","); !strings.HasPrefix(got, "hostname,instance_id,region,") {
+	got := strings.Join(Placeholders(), ",")
+	if !strings.HasPrefix(got, "hostname,instance_id,region,") {
 		t.Errorf("Placeholders = %s", got)
 	}
 }

@@ -15,11 +15,11 @@ import (
 
 // Container IDs in the fake agent's tasks.
 const (
-	appID    = "189a8ff4b5f04affe40e5160a5ffadca395136eb5faf4950c57963c06f82c76d"
-	sidecar  = "f7f1f8a7a245c5da83aa92729bd28c6bcb004d1f6a35409e4207e1d34030e966"
+	appID    = "3c9e4a1b7d2f48e6a0b5c8d1e2f3a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9d0e1f"
+	sidecar  = "e4d3c2b1a0f9e8d7c6b5a49382716050e4d3c2b1a0f9e8d7c6b5a49382716050"
 	lateID   = "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
 	unknown  = "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
-	taskARN  = "arn:aws:ecs:us-west-2:111122223333:task/090eff9b-1ce3-4db6-848a-a8d14064fd24"
+	taskARN  = "arn:aws:ecs:us-west-2:111122223333:task/5e2d8c41-7a3b-4f19-9c6e-1d2b3a4c5e6f"
 	task2ARN = "arn:aws:ecs:us-west-2:111122223333:task/7c3a1f0e-2b4d-4e6f-8a9b-0c1d2e3f4a5b"
 )
 
@@ -67,8 +67,8 @@ func (f *fakeAgent) start(t *testing.T) string {
 	return srv.URL
 }
 
-// body is the /v1/tasks answer: the shape the ECS developer guide shows,
-// with a running and a stopped task.
+// body is the /v1/tasks answer, shaped like the ECS developer guide's
+// example, with made-up values: a running and a stopped task.
 func (f *fakeAgent) body() string {
 	late := ""
 	if f.late.Load() {
@@ -77,12 +77,12 @@ func (f *fakeAgent) body() string {
 			`"DockerName":"ecs-worker-3-worker-b2c3d4e5f6a7b8c9d001","Name":"worker"}]}`, task2ARN, lateID)
 	}
 	return fmt.Sprintf(`{"Tasks":[{"Arn":%q,"DesiredStatus":"RUNNING","KnownStatus":"RUNNING",`+
-		`"Family":"console-sample-app-static","Version":"6","Containers":[`+
-		`{"DockerId":%q,"DockerName":"ecs-console-sample-app-static-6-simple-app-86caf9bcabe3e9c61600","Name":"simple-app"},`+
-		`{"DockerId":%q,"DockerName":"ecs-console-sample-app-static-6-busybox-ce83ce978a87a890ab01","Name":"busybox"}]},`+
-		`{"Arn":"arn:aws:ecs:us-west-2:111122223333:task/1810e302-eaea-4da9-a638-097bea534740",`+
-		`"DesiredStatus":"STOPPED","KnownStatus":"STOPPED","Family":"old","Version":"1","Containers":[]}%s]}`,
-		taskARN, appID, sidecar, late)
+		`"Family":"orders-web","Version":"6","Containers":[`+
+		`{"DockerId":%q,"DockerName":"ecs-orders-web-6-app-9ad0c1e2f3a4b5c6d701","Name":"app"},`+
+		`{"DockerId":%q,"DockerName":"ecs-orders-web-6-envoy-8e7f6a5b4c3d2e1f0a01","Name":"envoy"}]},`+
+		`{"Arn":"arn:aws:ecs:us-west-2:111122223333:task/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9",`+
+		`"DesiredStatus":"STOPPED","KnownStatus":"STOPPED","Family":"old","Version":"1",`+
+		`"Containers":[]}%s]}`, taskARN, appID, sidecar, late)
 }
 
 // fakeClock is a clock that moves only when told.
@@ -125,13 +125,13 @@ func TestTasksCache(t *testing.T) {
 	}
 
 	// A miss on the empty cache asks the agent.
-	want := ECS{Cluster: "prod-web", TaskARN: taskARN, Family: "console-sample-app-static",
-		Revision: "6", ContainerName: "simple-app"}
+	want := ECS{Cluster: "prod-web", TaskARN: taskARN, Family: "orders-web",
+		Revision: "6", ContainerName: "app"}
 	if diff := cmp.Diff(want, lookup(appID, true, 1)); diff != "" {
 		t.Errorf("app container (-want +got):\n%s", diff)
 	}
 	// Hits are served from the cache.
-	if got := lookup(sidecar, true, 1); got.ContainerName != "busybox" || got.TaskARN != taskARN {
+	if got := lookup(sidecar, true, 1); got.ContainerName != "envoy" || got.TaskARN != taskARN {
 		t.Errorf("sidecar = %+v", got)
 	}
 	lookup(appID, true, 1)
@@ -211,7 +211,8 @@ func TestTasksBounded(t *testing.T) {
 
 func TestNewTasksDefaults(t *testing.T) {
 	tasks := NewTasks("", nil, 0)
-	if tasks.endpoint != DefaultIntrospectionEndpoint || tasks.ttl != DefaultTasksTTL || tasks.client == nil {
+	if tasks.endpoint != DefaultIntrospectionEndpoint || tasks.ttl != DefaultTasksTTL ||
+		tasks.client == nil {
 		t.Errorf("NewTasks defaults: %q %v %v", tasks.endpoint, tasks.ttl, tasks.client)
 	}
 }
