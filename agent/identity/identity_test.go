@@ -104,8 +104,12 @@ func notFound(t *testing.T) string {
 	return srv.URL
 }
 
-// noECS makes sure the environment names no task metadata endpoint.
-func noECS(t *testing.T) { t.Setenv(ecsMetadataEnv, "") }
+// noECS makes sure the environment names no task metadata endpoint and
+// does not turn the IMDS client off.
+func noECS(t *testing.T) {
+	t.Setenv(ecsMetadataEnv, "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "")
+}
 
 func TestDiscoverEC2(t *testing.T) {
 	noECS(t)

@@ -148,7 +148,8 @@ func builtinNames() []string {
 // Redact returns msg with every secret the rules find replaced. The result
 // is appended to dst[:0], reusing its memory; dst must not overlap msg.
 // When nothing was redacted, Redact returns msg itself and false, copying
-// nothing.
+// nothing: a caller reusing a buffer keeps the result as its next dst only
+// when changed is true.
 func (r *Redactor) Redact(dst, msg []byte) (out []byte, changed bool) {
 	if r == nil {
 		return msg, false
