@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
@@ -46,6 +48,11 @@ type Agent struct {
 	sources   []Source
 	names     []string
 	procStats map[string]*process.Stats // by source name
+	dryRun    bool
+
+	awsOnce sync.Once
+	base    aws.Config // the host's AWS configuration, loaded once when needed
+	baseErr error
 }
 
 // Options are how an agent runs, beyond its config.
@@ -78,7 +85,8 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, o Options) (*
 	if err != nil {
 		return nil, fmt.Errorf("redact: %w", err)
 	}
-	a := &Agent{cfg: cfg, log: log, redactor: red, procStats: make(map[string]*process.Stats)}
+	a := &Agent{cfg: cfg, log: log, redactor: red, procStats: make(map[string]*process.Stats),
+		dryRun: o.DryRun != nil}
 	a.host, a.tasks = discover(ctx, cfg, log)
 
 	// The byte budget covers request bodies in flight too: they get a
@@ -87,7 +95,7 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, o Options) (*
 	bodies := min(int64(cfg.CloudWatch.Concurrency)*cloudwatch.BodyReserve, budget/3)
 	var sink pipeline.Sink = stdout.New(o.DryRun)
 	if o.DryRun == nil {
-		base, err := loadAWS(ctx, cfg.AWS)
+		base, err := a.baseAWS(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +117,7 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, o Options) (*
 				return nil, fmt.Errorf("source %s: %w", sc.Name, err)
 			}
 		}
-		src, err := a.newSource(sc, profile)
+		src, err := a.newSource(ctx, sc, profile)
 		if err != nil {
 			return nil, fmt.Errorf("source %s: %w", sc.Name, err)
 		}
@@ -120,7 +128,7 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, o Options) (*
 }
 
 // newSource builds one configured source that delivers through profile.
-func (a *Agent) newSource(sc config.Source, profile int) (Source, error) {
+func (a *Agent) newSource(ctx context.Context, sc config.Source, profile int) (Source, error) {
 	proc, err := a.processing(sc)
 	if err != nil {
 		return nil, err
@@ -128,6 +136,8 @@ func (a *Agent) newSource(sc config.Source, profile int) (Source, error) {
 	switch sc.Type {
 	case config.SourceFile:
 		return a.newFileSource(sc, a.fileProcess(sc, profile, proc))
+	case config.SourceS3:
+		return a.newS3Source(ctx, sc, profile, proc)
 	case config.SourceJournald:
 		oversize := frame.Split
 		if sc.Oversize == config.OversizeTruncate {
@@ -149,6 +159,13 @@ func (a *Agent) newSource(sc config.Source, profile int) (Source, error) {
 		})
 	}
 	return nil, fmt.Errorf("unknown type %q", sc.Type)
+}
+
+// baseAWS loads the host's AWS configuration the first time it is
+// needed: a dry run of files needs none.
+func (a *Agent) baseAWS(ctx context.Context) (aws.Config, error) {
+	a.awsOnce.Do(func() { a.base, a.baseErr = loadAWS(ctx, a.cfg.AWS) })
+	return a.base, a.baseErr
 }
 
 // Run runs the agent until ctx ends, then shuts down: sources stop

@@ -6,6 +6,7 @@ import (
 	"github.com/corral-logs/corral/sinks/cloudwatch"
 	"github.com/corral-logs/corral/sources/file"
 	"github.com/corral-logs/corral/sources/journald"
+	"github.com/corral-logs/corral/sources/s3"
 )
 
 // Counts are what the agent did since it started. Every event read is
@@ -21,6 +22,7 @@ type Counts struct {
 	Filtered  int64            // events dropped by include_lines or exclude_lines (never events)
 	Unparsed  int64            // events the parser could not read, shipped as they were
 	Fallback  int64            // events routed to a fallback name for lack of a field
+	TooLarge  int64            // S3 records over max_event_bytes, dropped before reading (never events)
 }
 
 // Counts sums the sources' and sinks' counters.
@@ -58,6 +60,12 @@ func (a *Agent) Counts() Counts {
 			c.Empty += s.Stats.Empty.Load()
 			c.Split += s.Stats.Split.Load()
 			c.Truncated += s.Stats.Truncated.Load()
+		case *s3.Source:
+			c.Empty += s.Stats.Empty.Load()
+			c.Split += s.Stats.Split.Load()
+			c.Truncated += s.Stats.Truncated.Load()
+			c.Unparsed += s.Stats.ParseFailed.Load()
+			c.TooLarge += s.Stats.Oversize.Load()
 		}
 	}
 	return c
@@ -67,7 +75,7 @@ func (a *Agent) Counts() Counts {
 func (c Counts) fields() []zap.Field {
 	fs := []zap.Field{zap.Int64("read", c.Read), zap.Int64("delivered", c.Delivered), zap.Int64("empty", c.Empty),
 		zap.Int64("split", c.Split), zap.Int64("truncated", c.Truncated), zap.Int64("filtered", c.Filtered),
-		zap.Int64("unparsed", c.Unparsed), zap.Int64("fallback", c.Fallback)}
+		zap.Int64("unparsed", c.Unparsed), zap.Int64("fallback", c.Fallback), zap.Int64("too_large", c.TooLarge)}
 	for reason, n := range c.Dropped {
 		fs = append(fs, zap.Int64("dropped_"+reason, n))
 	}

@@ -193,6 +193,8 @@ const (
 	SourceFile SourceType = "file"
 	// SourceJournald reads the systemd journal.
 	SourceJournald SourceType = "journald"
+	// SourceS3 reads objects from S3, announced through SQS or listed.
+	SourceS3 SourceType = "s3"
 )
 
 // Parser names.
@@ -210,9 +212,20 @@ const (
 	FormatJSON   = "json"
 )
 
-// Parsers are the parser names a source may use.
+// Object formats of s3 sources.
+const (
+	ParserCloudTrail = "cloudtrail"
+	ParserVPCFlow    = "vpcflow"
+	ParserLines      = "lines"
+)
+
+// Parsers are the parser names a file or journald source may use.
 var Parsers = []string{ParserNone, ParserJSON, ParserLogfmt, ParserRegex, ParserSyslog,
 	ParserCRI, ParserDocker, ParserNginx, ParserApache}
+
+// S3Parsers are the parser names an s3 source may use: an object format,
+// or lines read with a line parser.
+var S3Parsers = append([]string{ParserCloudTrail, ParserVPCFlow, ParserLines}, Parsers[1:]...)
 
 // BuiltinRedactions are the names of the built-in redaction rules, which
 // redact.disable may name.
@@ -309,6 +322,13 @@ type Source struct {
 	// IncludeKernel adds kernel messages when Units is set. Default false.
 	IncludeKernel bool `yaml:"include_kernel,omitempty"`
 
+	// SQS is the queue an s3 source learns of new objects from; Poll lists
+	// a bucket's prefix instead. Exactly one of them.
+	SQS  *SQS  `yaml:"sqs,omitempty"`
+	Poll *Poll `yaml:"poll,omitempty"`
+	// Insights also reads CloudTrail Insights files. Default false.
+	Insights bool `yaml:"insights,omitempty"`
+
 	// Overrides of the cloudwatch group settings for this source's groups,
 	// and of the role to assume. Each defaults to the cloudwatch or aws one.
 	RetentionDays      int               `yaml:"retention_days,omitempty"`
@@ -331,6 +351,31 @@ type Source struct {
 	FallbackStreamTemplate Template `yaml:"-"`
 	// MergedLabels are the top-level labels with the source's over them.
 	MergedLabels map[string]string `yaml:"-"`
+}
+
+// SQS configures the queue of an s3 source.
+type SQS struct {
+	// QueueURL is the queue's URL. Required.
+	QueueURL string `yaml:"queue_url"`
+	// VisibilityTimeout hides a received message from other workers; it
+	// is extended while the message is in work. Default 60s, 1s to 12h.
+	VisibilityTimeout Duration `yaml:"visibility_timeout"`
+	// Workers is how many objects one corral reads at once. Default 3,
+	// 1 to 64.
+	Workers int `yaml:"workers"`
+}
+
+// Poll configures an s3 source that lists a prefix.
+type Poll struct {
+	// Bucket is the bucket's name. Required.
+	Bucket string `yaml:"bucket"`
+	// Prefix limits the listing. Optional.
+	Prefix string `yaml:"prefix,omitempty"`
+	// Interval is the time between listings. Default 1m, at least 1s.
+	Interval Duration `yaml:"interval"`
+	// Window is how long a key read is remembered, and how old an object
+	// may be to be read. Default 24h.
+	Window Duration `yaml:"window"`
 }
 
 // GroupSettings are what corral sets on a log group it creates.

@@ -179,6 +179,40 @@ sources:
 	}
 }
 
+// TestS3Defaults checks the names an s3 source takes by its format: as
+// the services' own deliveries do, CloudTrail to a group per account and
+// a stream per region, flow logs to a stream per network interface.
+func TestS3Defaults(t *testing.T) {
+	cfg, err := Parse("corral.yaml", []byte(`sources:
+  - {type: s3, parser: cloudtrail, sqs: {queue_url: "https://sqs.us-east-1.amazonaws.com/222222222222/ct"}}
+  - {type: s3, parser: vpcflow, poll: {bucket: flows, prefix: AWSLogs/}}
+  - {type: s3, poll: {bucket: apps}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][2]string{
+		{"/cloudtrail/{field.recipientAccountId}", "{field.awsRegion}"},
+		{"/vpc-flow-logs/{field.account-id}", "{field.interface-id}"},
+		{"/s3/{bucket}", "{key}"},
+	}
+	for i, w := range want {
+		s := cfg.Sources[i]
+		if got := [2]string{s.LogGroup, s.LogStream}; got != w {
+			t.Errorf("source %d names %v, want %v", i, got, w)
+		}
+	}
+	if s := cfg.Sources[0].SQS; s.VisibilityTimeout != Duration(time.Minute) || s.Workers != 3 {
+		t.Errorf("sqs defaults %+v, want 1m and 3 workers", *s)
+	}
+	if p := cfg.Sources[1].Poll; p.Interval != Duration(time.Minute) || p.Window != Duration(24*time.Hour) {
+		t.Errorf("poll defaults %+v, want 1m and 24h", *p)
+	}
+	if cfg.Sources[2].Parser != ParserLines || cfg.Sources[2].Name != "s3-2" {
+		t.Errorf("third source parser %q name %q, want lines and s3-2", cfg.Sources[2].Parser, cfg.Sources[2].Name)
+	}
+}
+
 func TestLoadFull(t *testing.T) {
 	got, err := Load(filepath.Join("testdata", "full.yaml"))
 	if err != nil {

@@ -169,6 +169,26 @@ func TestParseProblems(t *testing.T) {
 			}},
 		{"enrich timeout", "enrich: {timeout: 1m}\n" + source,
 			[]string{`corral.yaml:1: enrich.timeout: must be between 1ms and 10s, got 1m0s`}},
+		// S3 sources.
+		{"s3 without sqs or poll", "sources: [{type: s3}]\n",
+			[]string{`corral.yaml:1: sources[0]: set sqs (with queue_url) or poll (with bucket)`}},
+		{"s3 with both", "sources: [{type: s3, sqs: {queue_url: 'https://q/1'}, poll: {bucket: b}}]\n",
+			[]string{`corral.yaml:1: sources[0]: set sqs or poll, not both`}},
+		{"s3 queue url and keys of other types", "sources:\n  - type: s3\n    paths: [/x]\n    units: [a]\n" +
+			"    sqs: {queue_url: 'corral-q', workers: 0}\n    parser: syslog5424\n",
+			[]string{
+				`corral.yaml:3: sources[0].paths: only for type file`,
+				`corral.yaml:4: sources[0].units: only for type journald`,
+				`corral.yaml:5: sources[0].sqs.queue_url: want the queue's URL like ` +
+					`"https://sqs.us-east-1.amazonaws.com/222222222222/corral-cloudtrail", got "corral-q"`,
+				`corral.yaml:5: sources[0].sqs.workers: must be between 1 and 64, got 0`,
+				`corral.yaml:6: sources[0].parser: unknown parser "syslog5424" (want cloudtrail, vpcflow, lines, ` +
+					`json, logfmt, regex, syslog, cri, docker, nginx or apache)`,
+			}},
+		{"s3 poll without bucket", "sources: [{type: s3, poll: {prefix: AWSLogs/}}]\n",
+			[]string{`corral.yaml:1: sources[0].poll.bucket: required`}},
+		{"sqs on a file source", "sources: [{paths: [/x], sqs: {queue_url: 'https://q/1'}}]\n",
+			[]string{`corral.yaml:1: sources[0].sqs: only for type s3`}},
 		{"buffer too small", "buffer: {max_bytes: 1MiB}\n" + source,
 			[]string{`corral.yaml:1: buffer.max_bytes: must be at least 2MiB, got 1MiB`}},
 		{"flush interval zero", "cloudwatch: {flush_interval: 0s}\n" + source,
@@ -195,7 +215,7 @@ func TestParseProblems(t *testing.T) {
 		{"source type defaults to file", "sources:\n  - paths: [x]\n",
 			[]string{`corral.yaml:2: sources[0].paths[0]: must be an absolute path, got "x"`}},
 		{"source type unknown", "sources:\n  - type: syslog\n    paths: [/x]\n",
-			[]string{`corral.yaml:2: sources[0].type: unknown source type "syslog" (want file or journald)`}},
+			[]string{`corral.yaml:2: sources[0].type: unknown source type "syslog" (want file, journald or s3)`}},
 		{"retention not accepted", "cloudwatch:\n  retention_days: 10\nsources:\n  - paths: [/x]\n",
 			[]string{`corral.yaml:2: cloudwatch.retention_days: not a retention the service accepts, got 10 (want one of 1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653)`}},
 		{"log group class", "sources:\n  - paths: [/x]\n    log_group_class: COLD\n",

@@ -30,7 +30,11 @@ var (
 	// journald sources: the entry's systemd unit, its priority name and
 	// its syslog identifier.
 	JournalPlaceholders = slices.Concat(HostPlaceholders, IdentityPlaceholders,
-		[]string{"unit", "priority", "identifier"})
+		[]string{"unit", "priority", "identifier", FieldPlaceholder})
+	// S3Placeholders fit log group and log stream templates of s3
+	// sources: the object's bucket and key, and the record's fields.
+	S3Placeholders = slices.Concat(HostPlaceholders, IdentityPlaceholders,
+		[]string{"bucket", "key", FieldPlaceholder})
 )
 
 // FieldPlaceholder in a list of allowed names admits {field.NAME}: the

@@ -345,14 +345,15 @@ func (c *checker) source(s *Source, p string, cw *CloudWatch) {
 	case s.Type == SourceJournald:
 		c.journald(s, p, cw)
 		return
+	case s.Type == SourceS3:
+		c.s3(s, p, cw)
+		return
 	case s.Type != SourceFile:
-		c.add(p+".type", "unknown source type %s (want %s or %s)", quote(string(s.Type)), SourceFile, SourceJournald)
+		c.add(p+".type", "unknown source type %s (want %s, %s or %s)", quote(string(s.Type)),
+			SourceFile, SourceJournald, SourceS3)
 	}
-	for _, key := range []string{"units", "priority", "directory", "include_kernel"} {
-		if c.set(p + "." + key) {
-			c.add(p+"."+key, "only for type %s", SourceJournald)
-		}
-	}
+	c.refuse(s, p, SourceJournald, journaldKeys...)
+	c.refuse(s, p, SourceS3, s3Keys...)
 
 	if len(s.Paths) == 0 {
 		c.add(p+".paths", "must not be empty")
@@ -411,7 +412,9 @@ func (c *checker) source(s *Source, p string, cw *CloudWatch) {
 // processing checks the keys that say how a source's events are parsed,
 // filtered, formatted and routed.
 func (c *checker) processing(s *Source, p string, labels map[string]string) {
-	c.oneOf(&s.Parser, p+".parser", "parser", string(defaultParser), Parsers...)
+	if s.Type != SourceS3 { // s3 checked its own, whose default names depend on it
+		c.oneOf(&s.Parser, p+".parser", "parser", string(defaultParser), Parsers...)
+	}
 	if s.Parser == ParserRegex {
 		c.regexp(s.Pattern, p+".pattern", true)
 		if re, err := regexp.Compile(s.Pattern); err == nil && c.set(p+".pattern") &&
@@ -436,25 +439,25 @@ func (c *checker) processing(s *Source, p string, labels map[string]string) {
 	maps.Copy(s.MergedLabels, s.Labels)
 
 	// Fallbacks may use the source's placeholders but no fields.
-	allowed := slices.DeleteFunc(slices.Clone(FilePlaceholders), func(n string) bool { return n == FieldPlaceholder })
-	if s.Type == SourceJournald {
+	allowed := FilePlaceholders
+	switch s.Type {
+	case SourceJournald:
 		allowed = JournalPlaceholders
+	case SourceS3:
+		allowed = S3Placeholders
 	}
+	allowed = slices.DeleteFunc(slices.Clone(allowed), func(n string) bool { return n == FieldPlaceholder })
 	c.template(&s.FallbackGroup, &s.FallbackGroupTemplate, p+".fallback_group", defaultFallbackGroup, allowed)
 	c.template(&s.FallbackStream, &s.FallbackStreamTemplate, p+".fallback_stream", defaultFallbackStream, allowed)
-	if (s.GroupTemplate.HasFields() || s.StreamTemplate.HasFields()) && s.Parser == ParserNone {
+	if (s.GroupTemplate.HasFields() || s.StreamTemplate.HasFields()) && (s.Parser == ParserNone || s.Parser == ParserLines) {
 		c.add(p+".parser", "log_group or log_stream uses {field.…}, which needs a parser")
 	}
 }
 
 // journald checks a journald source; file-only keys are refused.
 func (c *checker) journald(s *Source, p string, cw *CloudWatch) {
-	for _, key := range []string{"paths", "exclude", "start_at", "partial_line_timeout", "max_open_files",
-		"forget_after", "encoding", "multiline", "timestamp"} {
-		if c.set(p + "." + key) {
-			c.add(p+"."+key, "only for type %s", SourceFile)
-		}
-	}
+	c.refuse(s, p, SourceFile, fileKeys...)
+	c.refuse(s, p, SourceS3, s3Keys...)
 	for j, u := range s.Units {
 		switch {
 		case u == "":
@@ -472,6 +475,77 @@ func (c *checker) journald(s *Source, p string, cw *CloudWatch) {
 	}
 	c.inherited(&s.LogGroup, &s.GroupTemplate, p+".log_group", cw.LogGroup, defaultLogGroup, JournalPlaceholders)
 	c.inherited(&s.LogStream, &s.StreamTemplate, p+".log_stream", cw.LogStream, defaultJournalStream, JournalPlaceholders)
+	c.oneOf((*string)(&s.Oversize), p+".oversize", "oversize mode", string(cw.Oversize),
+		string(OversizeSplit), string(OversizeTruncate))
+}
+
+// Keys that only one type of source takes.
+var (
+	fileKeys = []string{"paths", "exclude", "start_at", "partial_line_timeout", "max_open_files",
+		"forget_after", "encoding", "multiline", "timestamp"}
+	journaldKeys = []string{"units", "priority", "directory", "include_kernel"}
+	s3Keys       = []string{"sqs", "poll", "insights"}
+)
+
+// refuse reports each of keys written for a source, which only sources
+// of type owner take.
+func (c *checker) refuse(s *Source, p string, owner SourceType, keys ...string) {
+	for _, key := range keys {
+		if c.set(p + "." + key) {
+			c.add(p+"."+key, "only for type %s", owner)
+		}
+	}
+}
+
+// s3 defaults and limits.
+const (
+	defaultVisibility   = 60 * time.Second
+	maxVisibility       = 12 * time.Hour // SQS's longest visibility timeout
+	defaultS3Workers    = 3
+	maxS3Workers        = 64
+	defaultPollInterval = time.Minute
+	defaultPollWindow   = 24 * time.Hour
+)
+
+// s3 checks an s3 source; file and journald keys are refused. Its
+// default names depend on the format: CloudTrail goes to one group per
+// account and one stream per region, flow logs to one stream per network
+// interface, as the services' own deliveries do.
+func (c *checker) s3(s *Source, p string, cw *CloudWatch) {
+	c.refuse(s, p, SourceFile, fileKeys...)
+	c.refuse(s, p, SourceJournald, journaldKeys...)
+	switch {
+	case s.SQS != nil && s.Poll != nil:
+		c.add(p, "set sqs or poll, not both")
+	case s.SQS == nil && s.Poll == nil:
+		c.add(p, "set sqs (with queue_url) or poll (with bucket)")
+	case s.SQS != nil:
+		q := p + ".sqs"
+		if u, err := url.Parse(s.SQS.QueueURL); !c.set(q+".queue_url") || err != nil ||
+			u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			c.add(q+".queue_url", "want the queue's URL like %q, got %s",
+				"https://sqs.us-east-1.amazonaws.com/222222222222/corral-cloudtrail", quote(s.SQS.QueueURL))
+		}
+		c.duration(&s.SQS.VisibilityTimeout, q+".visibility_timeout", defaultVisibility, time.Second, maxVisibility)
+		c.integer(&s.SQS.Workers, q+".workers", defaultS3Workers, 1, maxS3Workers)
+	default:
+		q := p + ".poll"
+		if !c.set(q+".bucket") || s.Poll.Bucket == "" {
+			c.add(q+".bucket", "required")
+		}
+		c.duration(&s.Poll.Interval, q+".interval", defaultPollInterval, time.Second, 24*time.Hour)
+		c.positive(&s.Poll.Window, q+".window", defaultPollWindow)
+	}
+	c.oneOf(&s.Parser, p+".parser", "parser", ParserLines, S3Parsers...)
+	group, stream := "/s3/{bucket}", "{key}"
+	switch s.Parser {
+	case ParserCloudTrail:
+		group, stream = "/cloudtrail/{field.recipientAccountId}", "{field.awsRegion}"
+	case ParserVPCFlow:
+		group, stream = "/vpc-flow-logs/{field.account-id}", "{field.interface-id}"
+	}
+	c.template(&s.LogGroup, &s.GroupTemplate, p+".log_group", group, S3Placeholders)
+	c.template(&s.LogStream, &s.StreamTemplate, p+".log_stream", stream, S3Placeholders)
 	c.oneOf((*string)(&s.Oversize), p+".oversize", "oversize mode", string(cw.Oversize),
 		string(OversizeSplit), string(OversizeTruncate))
 }
