@@ -9,8 +9,8 @@ import "bytes"
 // occurrence of that byte to the next (bytes.IndexByte) and compares the
 // literal around it. The prefilter makes one such pass per distinct byte
 // for all rules together, so the built-in rules choose bytes that are
-// rare in logs ('J' of "eyJ", '@' of a URL's user:password@) or shared
-// (the '=' and ':' after every key name).
+// rare in logs ('J' of "eyJ", 'A' of "AKIA") or shared (the ':' after a
+// key name finds "://" too).
 type anchor struct {
 	lit  string // lower case when fold or key
 	fold bool   // ASCII letters compare case-insensitively

@@ -122,7 +122,7 @@ var builtin = []Rule{
 		Name:    URLPassword,
 		Pattern: regexp.MustCompile(`(?P<key>://[^\s:/?#@"'<>]*:)[^\s/?#"'<>]+@`),
 		Replace: "${key}" + Marker(URLPassword) + "@",
-		anchors: exact('@', "@"),
+		anchors: exact(':', "://"), // shares the pass for key separators
 	},
 	{
 		Name: BasicAuth,
