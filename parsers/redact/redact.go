@@ -28,6 +28,7 @@ package redact
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -114,7 +115,7 @@ func New(disabled []string, user []UserRule) (*Redactor, error) {
 // compile turns a user rule into a Rule.
 func compile(u UserRule) (Rule, error) {
 	if u.Name == "" {
-		return Rule{}, fmt.Errorf("empty name")
+		return Rule{}, errors.New("empty name")
 	}
 	if strings.IndexFunc(u.Name, func(c rune) bool {
 		return !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||

@@ -27,7 +27,8 @@ type Rule struct {
 	fromAnchor bool
 }
 
-// Marker returns the text that stands for a secret rule name redacted.
+// Marker returns [REDACTED:name], the text that stands for what the rule
+// called name redacted.
 func Marker(name string) string { return markerOpen + name + "]" }
 
 // markerOpen starts every marker.
