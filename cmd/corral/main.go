@@ -47,7 +47,7 @@ func root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	cmd.AddCommand(runCmd(), validateCmd(), versionCmd())
+	cmd.AddCommand(runCmd(), validateCmd(), doctorCmd(), versionCmd())
 	return cmd
 }
 
