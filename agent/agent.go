@@ -49,6 +49,8 @@ type Agent struct {
 	names     []string
 	procStats map[string]*process.Stats // by source name
 	dryRun    bool
+	version   string
+	health    *health
 
 	awsOnce sync.Once
 	base    aws.Config // the host's AWS configuration, loaded once when needed
@@ -86,7 +88,8 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, o Options) (*
 		return nil, fmt.Errorf("redact: %w", err)
 	}
 	a := &Agent{cfg: cfg, log: log, redactor: red, procStats: make(map[string]*process.Stats),
-		dryRun: o.DryRun != nil}
+		dryRun: o.DryRun != nil, version: o.Version}
+	a.health = &health{a: a, after: time.Duration(cfg.Server.UnhealthyAfter), now: time.Now}
 	a.host, a.tasks = discover(ctx, cfg, log)
 
 	// The byte budget covers request bodies in flight too: they get a
@@ -179,6 +182,15 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer stopDelivering()
 	pipeDone := make(chan error, 1)
 	go func() { pipeDone <- a.pipe.Run(deliver) }()
+
+	if addr := a.cfg.Server.Listen; addr != config.ServerOff {
+		serveCtx, stopServing := context.WithCancel(context.Background())
+		defer stopServing()
+		go a.serve(serveCtx, addr)
+	}
+	a.health.mu.Lock()
+	a.health.started = true
+	a.health.mu.Unlock()
 
 	g, gctx := errgroup.WithContext(ctx)
 	for i, src := range a.sources {

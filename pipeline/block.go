@@ -43,6 +43,7 @@ type Block struct {
 	seq     uint64
 	cost    int64
 	budget  *Budget
+	stats   *SourceStats
 	pending atomic.Int32
 }
 
@@ -101,6 +102,9 @@ func (b *Block) finish() {
 	if b.budget != nil {
 		b.budget.Release(b.cost)
 	}
+	if b.stats != nil {
+		b.stats.Done.Add(int64(len(b.Entries)))
+	}
 	b.reset()
 	blockPool.Put(b)
 }
@@ -123,4 +127,5 @@ func (b *Block) reset() {
 	b.seq = 0
 	b.cost = 0
 	b.budget = nil
+	b.stats = nil
 }

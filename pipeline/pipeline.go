@@ -53,6 +53,26 @@ type Pipeline struct {
 	closeOnce sync.Once
 	mu        sync.RWMutex // guards submits against CloseInput
 	isClosed  bool         // guarded by mu
+
+	sources sync.Map // source name → *SourceStats
+}
+
+// SourceStats counts one source's events through the pipeline. Events
+// submitted and not yet done are the source's checkpoint lag: read, and
+// not committable yet.
+type SourceStats struct {
+	Events atomic.Int64 // events submitted
+	Bytes  atomic.Int64 // their message bytes
+	Done   atomic.Int64 // events delivered or dropped for a counted reason
+}
+
+// Source returns the counters of the source called name.
+func (p *Pipeline) Source(name string) *SourceStats {
+	if st, ok := p.sources.Load(name); ok {
+		return st.(*SourceStats)
+	}
+	st, _ := p.sources.LoadOrStore(name, new(SourceStats))
+	return st.(*SourceStats)
 }
 
 // New returns a pipeline that delivers to sink.
@@ -98,20 +118,30 @@ func (p *Pipeline) Submit(ctx context.Context, b *Block) error {
 	b.budget = p.budget
 	b.hold(1) // the batcher's reference, released once every event is in a request
 	p.Stats.EventsIn.Add(int64(len(b.Entries)))
+	st := p.Source(b.Source)
+	st.Events.Add(int64(len(b.Entries)))
+	st.Bytes.Add(int64(len(b.Data)))
+	b.stats = st
 
+	// undo takes back what a block that was not handed over counted.
+	undo := func() {
+		p.budget.Release(cost)
+		b.cost = 0
+		st.Events.Add(-int64(len(b.Entries)))
+		st.Bytes.Add(-int64(len(b.Data)))
+		b.stats = nil
+	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.isClosed {
-		b.cost = 0
-		p.budget.Release(cost)
+		undo()
 		return ErrClosed
 	}
 	select {
 	case p.in <- b:
 		return nil
 	case <-ctx.Done():
-		p.budget.Release(cost)
-		b.cost = 0
+		undo()
 		return ctx.Err()
 	}
 }

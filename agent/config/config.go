@@ -35,11 +35,25 @@ type Config struct {
 	Buffer     Buffer     `yaml:"buffer"`
 	CloudWatch CloudWatch `yaml:"cloudwatch"`
 	Enrich     Enrich     `yaml:"enrich"`
+	Server     Server     `yaml:"server"`
 	Redact     Redact     `yaml:"redact"`
 	// Labels are static key-value pairs added to every JSON envelope;
 	// a source's labels add to and override them. Optional.
 	Labels  map[string]string `yaml:"labels,omitempty"`
 	Sources []Source          `yaml:"sources"`
+}
+
+// ServerOff as server.listen turns the endpoints off.
+const ServerOff = "off"
+
+// Server configures the metrics and health endpoints.
+type Server struct {
+	// Listen is the address of /metrics, /healthz and /readyz, or "off".
+	// Default 127.0.0.1:9880: loopback only.
+	Listen string `yaml:"listen"`
+	// UnhealthyAfter is how long nothing may be delivered while events
+	// wait before /healthz fails. Default 5m.
+	UnhealthyAfter Duration `yaml:"unhealthy_after"`
 }
 
 // Enrich configures what corral learns about where it runs.

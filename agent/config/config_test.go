@@ -46,6 +46,7 @@ func withDefaults() *Config {
 			StreamTemplate: tmpl("{file_name}", FilePlaceholders),
 		},
 		Enrich: Enrich{EC2: true, ECS: true, Timeout: Duration(2 * time.Second), ECSAgentURL: "http://127.0.0.1:51678"},
+		Server: Server{Listen: "127.0.0.1:9880", UnhealthyAfter: Duration(5 * time.Minute)},
 		Sources: []Source{{
 			Type:                   SourceFile,
 			Name:                   "file-0",
@@ -278,6 +279,7 @@ func TestLoadFull(t *testing.T) {
 			FallbackStreamTemplate: tmpl("unrouted", nil),
 		}},
 		Enrich: Enrich{EC2: true, ECS: true, Timeout: Duration(2 * time.Second), ECSAgentURL: "http://127.0.0.1:51678"},
+		Server: Server{Listen: "127.0.0.1:9880", UnhealthyAfter: Duration(5 * time.Minute)},
 		Redact: Redact{Disable: []string{"jwt"},
 			Rules: []RedactRule{{Name: "ticket", Pattern: "TICKET-[0-9]+", Replacement: "[ticket]"}}},
 		Labels: map[string]string{"team": "payments"},

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"maps"
+	"net"
 	"net/url"
 	"path"
 	"regexp"
@@ -69,6 +70,9 @@ const (
 	defaultConcurrency = 8
 	maxConcurrency     = 64
 
+	defaultListen         = "127.0.0.1:9880"
+	defaultUnhealthyAfter = 5 * time.Minute
+
 	defaultEnrichTimeout = 2 * time.Second
 	defaultECSAgentURL   = "http://127.0.0.1:51678"
 	maxEnrichTimeout     = 10 * time.Second
@@ -124,9 +128,21 @@ func check(cfg *Config, d *decoder) {
 	c.byteSize(&cfg.Buffer.MaxBytes, "buffer.max_bytes", defaultBufferBytes, minBufferBytes)
 	c.cloudWatch(&cfg.CloudWatch)
 	c.enrich(&cfg.Enrich)
+	c.server(&cfg.Server)
 	c.redact(&cfg.Redact)
 	c.labels(cfg.Labels, "labels")
 	c.sources(cfg)
+}
+
+func (c *checker) server(s *Server) {
+	if !c.set("server.listen") {
+		s.Listen = defaultListen
+	} else if s.Listen != ServerOff {
+		if _, port, err := net.SplitHostPort(s.Listen); err != nil || port == "" {
+			c.add("server.listen", "want host:port like %q, or %q, got %s", defaultListen, ServerOff, quote(s.Listen))
+		}
+	}
+	c.positive(&s.UnhealthyAfter, "server.unhealthy_after", defaultUnhealthyAfter)
 }
 
 func (c *checker) enrich(e *Enrich) {

@@ -86,6 +86,7 @@ func (s *Source) wakeFile(t *tailer) {
 // goroutine to close an idle file when none is free.
 func (s *Source) acquireFD(ctx context.Context) error {
 	if s.fds.TryAcquire(1) {
+		s.Stats.Open.Add(1)
 		return nil
 	}
 	s.fdWaiting.Add(1)
@@ -94,10 +95,17 @@ func (s *Source) acquireFD(ctx context.Context) error {
 	case s.needFD <- struct{}{}:
 	default:
 	}
-	return s.fds.Acquire(ctx, 1)
+	if err := s.fds.Acquire(ctx, 1); err != nil {
+		return err
+	}
+	s.Stats.Open.Add(1)
+	return nil
 }
 
-func (s *Source) releaseFD() { s.fds.Release(1) }
+func (s *Source) releaseFD() {
+	s.Stats.Open.Add(-1)
+	s.fds.Release(1)
+}
 
 // freeFD closes the descriptor of the file idle the longest that no
 // reader holds. When readers hold every open file, the next one to go

@@ -111,6 +111,8 @@ type Stats struct {
 	Split     atomic.Int64 // lines shipped as several events
 	Truncated atomic.Int64 // lines cut short
 	Replaced  atomic.Int64 // events with invalid UTF-8 or NUL replaced
+	Files     atomic.Int64 // files followed now
+	Open      atomic.Int64 // descriptors held now
 }
 
 // Source tails the files that match its globs.
@@ -448,6 +450,7 @@ func (s *Source) start(ctx context.Context, path string, key fileKey, startup, n
 	t.z = z
 	e.tailer = t
 	s.tailers[key] = t
+	s.Stats.Files.Add(1)
 	s.byPath[path] = t
 	s.watch(filepath.Dir(path))
 	s.log.Debug("tailing file", zap.String("path", path), zap.Int64("offset", offset))
@@ -460,6 +463,7 @@ func (s *Source) start(ctx context.Context, path string, key fileKey, startup, n
 func (s *Source) retire(t *tailer) {
 	t.close()
 	delete(s.tailers, t.key)
+	s.Stats.Files.Add(-1)
 	if t.z != nil {
 		s.compressed[t.key] = true // read through: not again in this run
 	}
