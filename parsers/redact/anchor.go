@@ -55,12 +55,17 @@ type prefilter struct {
 
 // scanGroup is the anchors found by one byte.
 type scanGroup struct {
-	by      byte
-	rules   uint64 // the bits of the rules with anchors here
-	lits    []groupLit
-	maxOff  int        // the greatest off in lits
-	keys    []keySet   // key anchors by their last byte; keys[0] is unused
-	keyLast [256]uint8 // index in keys of a key's last byte, in both cases
+	by    byte
+	rules uint64 // the bits of the rules with anchors here
+	// prevOK and nextOK hold the bytes that may come before and after by
+	// in an anchor: most stops of the scan are told from anchors by
+	// these two bytes alone. anyNear: an anchor is by alone.
+	prevOK, nextOK [256]bool
+	anyNear        bool
+	lits           []groupLit
+	maxOff         int        // the greatest off in lits
+	keys           []keySet   // key anchors by their last byte; keys[0] is unused
+	keyLast        [256]uint8 // index in keys of a key's last byte, in both cases
 }
 
 // groupLit is an anchor of the rule with bit, and where by is in it.
@@ -127,13 +132,29 @@ func (g *scanGroup) addLit(a anchor, lower byte, bit uint64) {
 		set := &g.keys[g.keyLast[last]]
 		set.prev[prev], set.prev[upper(prev)] = true, true
 		set.keys = append(set.keys, groupLit{lit: a.lit, bit: bit})
+		// Blanks and a closing quote may stand between a key and by.
+		for _, c := range []byte{last, upper(last), ' ', '\t', '"', '\''} {
+			g.prevOK[c] = true
+		}
 		return
 	}
 	off := bytes.IndexByte([]byte(a.lit), lower)
 	g.maxOff = max(g.maxOff, off)
 	l := groupLit{lit: a.lit, off: off, fold: a.fold, bit: bit}
-	if off+1 < len(a.lit) {
+	switch {
+	case off+1 < len(a.lit):
 		l.next = a.lit[off+1]
+		g.nextOK[l.next] = true
+		if a.fold {
+			g.nextOK[upper(l.next)] = true
+		}
+	case off > 0:
+		g.prevOK[a.lit[off-1]] = true
+		if a.fold {
+			g.prevOK[upper(a.lit[off-1])] = true
+		}
+	default:
+		g.anyNear = true
 	}
 	g.lits = append(g.lits, l)
 }
@@ -170,28 +191,45 @@ func (g *scanGroup) scan(msg []byte, found uint64) uint64 {
 			break
 		}
 		i += j
-		for k := range g.lits {
-			l := &g.lits[k]
-			start := i - l.off
-			if found&l.bit != 0 || start < 0 || start+len(l.lit) > len(msg) ||
-				l.next != 0 && lower(msg[i+1], l.fold) != l.next {
+		if !g.anyNear {
+			var prev, next byte
+			if i > 0 {
+				prev = msg[i-1]
+			}
+			if i+1 < len(msg) {
+				next = msg[i+1]
+			}
+			if !g.prevOK[prev] && !g.nextOK[next] {
 				continue
 			}
-			if equalAt(msg[start:], l.lit, l.fold) {
-				found |= l.bit
-			}
 		}
-		if g.keys != nil {
-			// Most separators follow a key that no anchor ends like.
-			end := keyEnd(msg, i)
-			if end >= 2 && g.keyLast[msg[end-1]] != 0 {
-				if set := &g.keys[g.keyLast[msg[end-1]]]; set.prev[msg[end-2]] {
-					found = set.scan(msg[:end], found)
-				}
-			}
-		}
-		if g.rules&^found == 0 {
+		if found = g.check(msg, i, found); g.rules&^found == 0 {
 			break
+		}
+	}
+	return found
+}
+
+// check adds to found the bits of the rules whose anchors in g hold
+// msg[i], the group's byte.
+func (g *scanGroup) check(msg []byte, i int, found uint64) uint64 {
+	for k := range g.lits {
+		l := &g.lits[k]
+		start := i - l.off
+		if found&l.bit != 0 || start < 0 || start+len(l.lit) > len(msg) ||
+			l.next != 0 && lower(msg[i+1], l.fold) != l.next {
+			continue
+		}
+		if equalAt(msg[start:], l.lit, l.fold) {
+			found |= l.bit
+		}
+	}
+	if g.keys != nil {
+		end := keyEnd(msg, i)
+		if end >= 2 && g.keyLast[msg[end-1]] != 0 {
+			if set := &g.keys[g.keyLast[msg[end-1]]]; set.prev[msg[end-2]] {
+				found = set.scan(msg[:end], found)
+			}
 		}
 	}
 	return found
