@@ -21,6 +21,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/corral-logs/corral/parsers/redact"
 )
 
 // Config is corral's configuration.
@@ -243,8 +245,15 @@ var S3Parsers = append([]string{ParserCloudTrail, ParserVPCFlow, ParserLines}, P
 
 // BuiltinRedactions are the names of the built-in redaction rules, which
 // redact.disable may name.
-var BuiltinRedactions = []string{"aws_access_key_id", "aws_secret_access_key", "bearer_token", "jwt",
-	"url_password", "private_key", "password_field"}
+var BuiltinRedactions = builtinRedactions()
+
+func builtinRedactions() []string {
+	var names []string
+	for _, r := range redact.Builtin() {
+		names = append(names, r.Name)
+	}
+	return names
+}
 
 // StartAt is where a source starts reading a file it has no checkpoint for.
 type StartAt string

@@ -156,8 +156,8 @@ func TestParseProblems(t *testing.T) {
 		{"unknown format", "sources: [{paths: [/x], format: xml}]\n",
 			[]string{`corral.yaml:1: sources[0].format: unknown format "xml" (want raw or json)`}},
 		{"unknown redaction to disable", "redact: {disable: [jwt, pin]}\n" + source,
-			[]string{`corral.yaml:1: redact.disable[1]: unknown built-in rule "pin" (want aws_access_key_id, ` +
-				`aws_secret_access_key, bearer_token, jwt, url_password, private_key or password_field)`}},
+			[]string{`corral.yaml:1: redact.disable[1]: unknown built-in rule "pin" (want private_key, ` +
+				`aws_access_key_id, aws_secret_access_key, url_password, basic_auth, bearer_token, jwt or password_field)`}},
 		{"redaction rules", "redact:\n  rules:\n    - {name: jwt, pattern: x}\n    - {name: a b, pattern: '('}\n" +
 			"    - {pattern: y}\n" + source,
 			[]string{

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/corral-logs/corral/agent/identity"
 )
 
 // Placeholders a name template may use. Each list is the one place its
@@ -17,9 +19,7 @@ var (
 	// corral runs in (empty elsewhere); they fit log group and log stream
 	// templates. The agent learns them at start only when a template or
 	// a JSON envelope uses them.
-	IdentityPlaceholders = []string{"instance_id", "region", "availability_zone", "account_id",
-		"instance_type", "image_id", "ecs_cluster", "ecs_task_arn", "ecs_task_family",
-		"ecs_task_revision", "ecs_container_name"}
+	IdentityPlaceholders = slices.DeleteFunc(identity.Placeholders(), func(n string) bool { return n == "hostname" })
 
 	// FilePlaceholders fit log group and log stream templates of file
 	// sources: the host's placeholders, its identity, those of the file
