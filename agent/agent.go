@@ -14,7 +14,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"go.uber.org/zap"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/corral-logs/corral/agent/config"
 	"github.com/corral-logs/corral/agent/identity"
@@ -51,6 +50,10 @@ type Agent struct {
 	dryRun    bool
 	version   string
 	health    *health
+	reloads   chan *config.Config
+
+	mu      sync.Mutex          // guards sources, names, procStats, running and redactor once Run started
+	running map[string]*running // by source name
 
 	awsOnce sync.Once
 	base    aws.Config // the host's AWS configuration, loaded once when needed
@@ -88,7 +91,8 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, o Options) (*
 		return nil, fmt.Errorf("redact: %w", err)
 	}
 	a := &Agent{cfg: cfg, log: log, redactor: red, procStats: make(map[string]*process.Stats),
-		dryRun: o.DryRun != nil, version: o.Version}
+		dryRun: o.DryRun != nil, version: o.Version,
+		reloads: make(chan *config.Config), running: make(map[string]*running)}
 	a.health = &health{a: a, after: time.Duration(cfg.Server.UnhealthyAfter), now: time.Now}
 	a.host, a.tasks = discover(ctx, cfg, log)
 
@@ -174,7 +178,8 @@ func (a *Agent) baseAWS(ctx context.Context) (aws.Config, error) {
 // Run runs the agent until ctx ends, then shuts down: sources stop
 // reading, what was read is delivered within the shutdown timeout, and
 // the positions of what was delivered are committed. What was not
-// delivered by then is read again at the next start.
+// delivered by then is read again at the next start. A config sent to
+// Reload meanwhile replaces the sources that changed.
 func (a *Agent) Run(ctx context.Context) error {
 	a.log.Info("corral starting", zap.Int("sources", len(a.sources)), zap.String("state_dir", a.cfg.StateDir))
 
@@ -188,20 +193,34 @@ func (a *Agent) Run(ctx context.Context) error {
 		defer stopServing()
 		go a.serve(serveCtx, addr)
 	}
+
+	failed := make(chan error, 1)
+	a.mu.Lock()
+	for i, src := range a.sources {
+		a.running[a.names[i]] = a.start(ctx, a.names[i], src, failed)
+	}
+	a.mu.Unlock()
 	a.health.mu.Lock()
 	a.health.started = true
 	a.health.mu.Unlock()
 
-	g, gctx := errgroup.WithContext(ctx)
-	for i, src := range a.sources {
-		g.Go(func() error {
-			if err := src.Run(gctx); err != nil {
-				return fmt.Errorf("source %s: %w", a.names[i], err)
-			}
-			return nil
-		})
+	var runErr error
+	for runErr == nil && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case runErr = <-failed:
+		case next := <-a.reloads:
+			a.reload(ctx, next, failed)
+		}
 	}
-	runErr := g.Wait()
+	a.mu.Lock()
+	for _, r := range a.running {
+		r.cancel()
+	}
+	for _, r := range a.running {
+		<-r.done
+	}
+	a.mu.Unlock()
 
 	// Phase one: no more reading; deliver what was read, within the limit.
 	timeout := time.Duration(a.cfg.ShutdownTimeout)
@@ -227,6 +246,29 @@ func (a *Agent) Run(ctx context.Context) error {
 		return runErr
 	}
 	return pipeErr
+}
+
+// running is a source being run.
+type running struct {
+	cancel context.CancelFunc
+	done   chan struct{} // closed when its Run returned
+}
+
+// start runs src until ctx ends or it is stopped. An error of its own
+// goes to failed, which stops the agent.
+func (a *Agent) start(ctx context.Context, name string, src Source, failed chan<- error) *running {
+	ctx, cancel := context.WithCancel(ctx)
+	r := &running{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		if err := src.Run(ctx); err != nil && ctx.Err() == nil {
+			select {
+			case failed <- fmt.Errorf("source %s: %w", name, err):
+			default:
+			}
+		}
+	}()
+	return r
 }
 
 // runtimeOverhead is the Go memory the process needs beyond the byte

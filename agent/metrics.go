@@ -87,13 +87,14 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descBuild, 1, a.version)
 
 	counts := a.Counts()
-	for _, name := range a.names {
+	names, sources, procs := a.snapshot()
+	for _, name := range names {
 		st := a.pipe.Source(name)
 		events, done := st.Events.Load(), st.Done.Load()
 		counter(descRead, events, name)
 		counter(descReadBytes, st.Bytes.Load(), name)
 		gauge(descLag, max(events-done, 0), name)
-		if ps := a.procStats[name]; ps != nil {
+		if ps := procs[name]; ps != nil {
 			counter(descUnparsed, ps.ParseFailed.Load(), name)
 			counter(descFallback, ps.Fallback.Load(), name)
 		}
@@ -106,20 +107,23 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(descCut, counts.Split, "split")
 	counter(descCut, counts.Truncated, "truncated")
-	for _, rc := range a.redactor.Counts() {
+	a.mu.Lock()
+	red := a.redactor
+	a.mu.Unlock()
+	for _, rc := range red.Counts() {
 		counter(descRedacted, rc.Redacted, rc.Rule)
 	}
 	c.collectSinks(ch, counter)
 
 	gauge(descBudgetUsed, a.pipe.Budget().Used())
 	gauge(descBudgetLimit, a.pipe.Budget().Max())
-	for i, src := range a.sources {
+	for i, src := range sources {
 		switch s := src.(type) {
 		case *file.Source:
-			gauge(descFiles, s.Stats.Files.Load(), a.names[i])
-			gauge(descOpen, s.Stats.Open.Load(), a.names[i])
+			gauge(descFiles, s.Stats.Files.Load(), names[i])
+			gauge(descOpen, s.Stats.Open.Load(), names[i])
 		case *s3.Source:
-			n := a.names[i]
+			n := names[i]
 			counter(descS3Messages, s.Stats.MessagesReceived.Load(), n, "received")
 			counter(descS3Messages, s.Stats.MessagesDeleted.Load(), n, "deleted")
 			counter(descS3Messages, s.Stats.MessagesBad.Load(), n, "bad")

@@ -66,7 +66,9 @@ func (a *Agent) processing(sc config.Source) (*process.Options, error) {
 	for _, expr := range sc.ExcludeLines {
 		opts.Exclude = append(opts.Exclude, regexp.MustCompile(expr))
 	}
+	a.mu.Lock()
 	a.procStats[sc.Name] = opts.Stats
+	a.mu.Unlock()
 	return opts, nil
 }
 

@@ -1,8 +1,12 @@
 package agent
 
 import (
+	"maps"
+	"slices"
+
 	"go.uber.org/zap"
 
+	"github.com/corral-logs/corral/pipeline/process"
 	"github.com/corral-logs/corral/sinks/cloudwatch"
 	"github.com/corral-logs/corral/sources/file"
 	"github.com/corral-logs/corral/sources/journald"
@@ -34,7 +38,8 @@ func (a *Agent) Counts() Counts {
 	} else {
 		c.Delivered = a.pipe.Stats.EventsOut.Load() // a dry run: printed
 	}
-	for _, ps := range a.procStats {
+	_, sources, procs := a.snapshot()
+	for _, ps := range procs {
 		c.Filtered += ps.Filtered.Load()
 		c.Unparsed += ps.ParseFailed.Load()
 		c.Fallback += ps.Fallback.Load()
@@ -50,7 +55,7 @@ func (a *Agent) Counts() Counts {
 			}
 		}
 	}
-	for _, src := range a.sources {
+	for _, src := range sources {
 		switch s := src.(type) {
 		case *file.Source:
 			c.Empty += s.Stats.Empty.Load()
@@ -69,6 +74,14 @@ func (a *Agent) Counts() Counts {
 		}
 	}
 	return c
+}
+
+// snapshot returns the sources running now, safe to read while a reload
+// changes them.
+func (a *Agent) snapshot() ([]string, []Source, map[string]*process.Stats) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.names), slices.Clone(a.sources), maps.Clone(a.procStats)
 }
 
 // fields are the counts as log fields.

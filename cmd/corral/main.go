@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"go.uber.org/zap"
 
 	"github.com/corral-logs/corral/agent"
 	"github.com/corral-logs/corral/agent/config"
@@ -82,6 +83,9 @@ func runCmd() *cobra.Command {
 
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP) // before anything can send one: its default ends the process
+			defer signal.Stop(hup)
 			opts := agent.Options{Version: version}
 			if dryRun {
 				opts.DryRun = cmd.OutOrStdout()
@@ -91,6 +95,7 @@ func runCmd() *cobra.Command {
 				fmt.Fprintln(cmd.ErrOrStderr(), "corral:", err)
 				return exitCode(1)
 			}
+			go reloadOnHUP(ctx, hup, path, a, log)
 			if err := a.Run(ctx); err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), "corral:", err)
 				return exitCode(1)
@@ -106,6 +111,28 @@ func runCmd() *cobra.Command {
 	_ = cmd.Flags().MarkHidden("cpuprofile") // for developers: make bench
 	_ = cmd.Flags().MarkHidden("memprofile")
 	return cmd
+}
+
+// reloadOnHUP reads the config file again at each SIGHUP and hands it to
+// the agent; a config with problems is refused, with every problem, and
+// the running one stays.
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, path string, a *agent.Agent, log *zap.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		cfg, err := config.Load(path)
+		if err != nil {
+			log.Error("config reload refused; the running config stays", zap.String("path", path), zap.Error(err))
+			continue
+		}
+		log.Info("reloading config", zap.String("path", path))
+		if err := a.Reload(ctx, cfg); err != nil {
+			return
+		}
+	}
 }
 
 // startProfiles starts a CPU profile into cpu, if not empty, and returns a

@@ -60,6 +60,9 @@ func TestUnitIsHardened(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got, v)
 		}
 	}
+	if reload := svc["ExecReload"]; len(reload) != 1 || reload[0] != "/bin/kill -HUP $MAINPID" {
+		t.Errorf("ExecReload = %q, want a SIGHUP: corral reloads its config on it", reload)
+	}
 	if exec := svc["ExecStart"]; len(exec) != 1 || !strings.Contains(exec[0], "corral run --config /etc/corral/corral.yaml") {
 		t.Errorf("ExecStart = %q", exec)
 	}
