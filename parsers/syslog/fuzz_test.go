@@ -58,7 +58,7 @@ func FuzzSyslog(f *testing.F) {
 		if r.Message != nil && (len(r.Message) == 0 || !bytes.HasSuffix(line, r.Message)) {
 			t.Fatalf("message %q is not a non-empty end of the line", r.Message)
 		}
-		if r.Time != 0 && (r.Time < minTime || r.Time > maxTime) {
+		if r.Time != 0 && (r.Time < timestamp.MinMilli || r.Time > timestamp.MaxMilli) {
 			t.Fatalf("time %d is outside the years 1 to 9999", r.Time)
 		}
 

@@ -97,7 +97,7 @@ func (f Format) Value(text []byte) (int64, bool) {
 		return 0, false
 	}
 	if f.name == Syslog {
-		t = closestYear(t, f.now())
+		t = ClosestYear(t, f.now())
 	}
 	return t.UnixMilli(), true
 }
@@ -125,9 +125,12 @@ func leadingFields(line []byte, n int) []byte {
 	return line[:i]
 }
 
-// closestYear gives t, read without a year, the year that puts it closest
-// to now: a line from Dec 31 read on Jan 1 belongs to the old year.
-func closestYear(t, now time.Time) time.Time {
+// ClosestYear returns t, read without a year, in the year that puts it
+// closest to now: now's year or one either side, now's year on a tie. A
+// line from Dec 31 read on Jan 1 belongs to the old year. Feb 29 moved to
+// a year without one becomes Mar 1, as time.Date normalizes it. It does
+// not allocate.
+func ClosestYear(t, now time.Time) time.Time {
 	best := t.AddDate(now.Year()-t.Year(), 0, 0)
 	for _, y := range []int{-1, 1} {
 		c := best.AddDate(y, 0, 0)
