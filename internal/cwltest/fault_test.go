@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"syscall"
 	"testing"
 	"time"
 
@@ -169,5 +170,41 @@ func TestSetDown(t *testing.T) {
 	}
 	if n := len(s.Events("g", "s")); n != 1 {
 		t.Errorf("stored %d events, want 1", n)
+	}
+}
+
+func TestSetRefusing(t *testing.T) {
+	t.Parallel()
+	s := New(t, Options{Now: fixedNow})
+	c := newClient(t, s.URL())
+	mustCreate(t, c, "g", "s") // leaves a kept-alive connection open
+	evs := []types.InputLogEvent{event(clock.UnixMilli(), "x")}
+
+	if err := s.SetRefusing(true); err != nil {
+		t.Fatal(err)
+	}
+	// The first request may go out on the kept-alive connection, which
+	// was cut; the next ones need a new connection, and are refused.
+	if _, err := put(c, "g", "s", evs...); errorCode(err) != "not an API error" {
+		t.Fatalf("first request while refusing: %v, want a transport error", err)
+	}
+	for i := range 2 {
+		_, err := put(c, "g", "s", evs...)
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatalf("request %d while refusing: %v, want connection refused", i+2, err)
+		}
+	}
+
+	if err := s.SetRefusing(false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := put(c, "g", "s", evs...); err != nil {
+		t.Errorf("after coming back: %v", err)
+	}
+	if n := len(s.Events("g", "s")); n != 1 {
+		t.Errorf("stored %d events, want 1", n)
+	}
+	if reqs := s.Requests(); len(reqs) != 1 {
+		t.Errorf("recorded %d requests, want only the one answered", len(reqs))
 	}
 }

@@ -13,34 +13,35 @@ var hopHeaders = []string{
 	"Connection", "Keep-Alive", "Transfer-Encoding", "Te", "Upgrade", "Content-Length",
 }
 
-// forward sends a valid request to the upstream unchanged and answers with
-// the upstream's answer. For a successful PutLogEvents it also counts the
+// forward sends a valid request to base, the upstream, unchanged and
+// answers with the upstream's answer. For a successful PutLogEvents it also counts the
 // events inside the window and corrects rejectedLogEventsInfo.
 //
 // One change: a gzip body goes upstream decompressed (body), without its
 // Content-Encoding, because moto 5.2.1 in server mode gunzips a request
 // twice (moto_server/utilities.py, then core/responses.py) and answers 500.
-func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, ex *exchange) {
-	req, err := http.NewRequestWithContext(r.Context(), r.Method,
-		s.opts.Upstream+r.URL.RequestURI(), bytes.NewReader(body))
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, base string, body []byte, ex *exchange) {
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, base+r.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
-		s.upstreamFailed(w, ex, err)
+		s.upstreamFailed(w, ex, base, err)
 		return
 	}
 	req.Header = r.Header.Clone()
-	req.Header.Del("Content-Encoding")
+	if ex.gzip {
+		req.Header.Del("Content-Encoding")
+	}
 	req.Host = r.Host
 	s.rememberAuth(ex, r.Header.Get("Authorization"))
 
 	resp, err := s.upstream.Do(req)
 	if err != nil {
-		s.upstreamFailed(w, ex, err)
+		s.upstreamFailed(w, ex, base, err)
 		return
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(resp.Body)
 	if err != nil {
-		s.upstreamFailed(w, ex, err)
+		s.upstreamFailed(w, ex, base, err)
 		return
 	}
 	if ex.put != nil && resp.StatusCode == http.StatusOK && resp.Header.Get("Content-Encoding") == "" {
@@ -57,15 +58,16 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body []byte, ex
 	s.send(w, ex, resp.StatusCode, answer)
 }
 
-// passThrough forwards a request of another service to the upstream as it
-// is, so that one endpoint URL serves corral's STS calls too.
+// passThrough forwards a request of another service to Upstream or
+// OtherServices as it is, so that one endpoint URL serves corral's STS, S3
+// and SQS calls too.
 func (s *Server) passThrough(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		s.upstreamFailed(w, ex, err)
+		s.upstreamFailed(w, ex, s.others, err)
 		return
 	}
-	s.forward(w, r, body, ex)
+	s.forward(w, r, s.others, body, ex)
 }
 
 // tookUpstream counts the events of a PutLogEvents the upstream accepted and
@@ -113,8 +115,8 @@ func (s *Server) rememberAuth(ex *exchange, auth string) {
 
 // upstreamFailed answers 502 when the upstream cannot be reached; that is a
 // broken test setup, so it also fails the test.
-func (s *Server) upstreamFailed(w http.ResponseWriter, ex *exchange, err error) {
-	s.fail("forward %s to %s: %v", ex.op, s.opts.Upstream, err)
+func (s *Server) upstreamFailed(w http.ResponseWriter, ex *exchange, base string, err error) {
+	s.fail("forward %s to %s: %v", ex.op, base, err)
 	s.writeError(w, ex, http.StatusBadGateway, "", fmt.Sprintf("forward to upstream: %v", err))
 }
 
@@ -127,7 +129,7 @@ func (s *Server) DeleteGroup(name string) {
 	if s.tb != nil {
 		s.tb.Helper()
 	}
-	if s.upstream == nil {
+	if s.opts.Upstream == "" {
 		if no := s.deleteLogGroup(name); no != nil {
 			s.fail("delete group %s: %s", name, no.msg)
 		}

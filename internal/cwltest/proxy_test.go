@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/corral-logs/corral/internal/motoserver"
@@ -121,5 +123,37 @@ func TestProxyToMoto(t *testing.T) {
 		if r.AccessKeyID != id {
 			t.Errorf("request recorded access key %q, want %q", r.AccessKeyID, id)
 		}
+	}
+}
+
+// TestOtherServicesGoToMoto: with OtherServices, a request of another
+// service (here STS) reaches moto, while CloudWatch Logs stays in the fake.
+func TestOtherServicesGoToMoto(t *testing.T) {
+	t.Parallel()
+	moto := motoserver.StartT(t)
+	s := New(t, Options{OtherServices: moto.URL, Now: fixedNow})
+	c := newClient(t, s.URL())
+	mustCreate(t, c, "g", "s")
+	if _, err := put(c, "g", "s", event(clock.UnixMilli(), "kept here")); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Event{{clock.UnixMilli(), "kept here"}}, s.Events("g", "s")); diff != "" {
+		t.Errorf("events in the fake (-want +got):\n%s", diff)
+	}
+	if groups, err := motoserver.ListGroups(context.Background(), moto.LogsClient(motoAccount)); err != nil || len(groups) != 0 {
+		t.Errorf("groups in moto: %q, %v; want none", groups, err)
+	}
+
+	stsClient := sts.New(sts.Options{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(testKeyID, "secret", ""),
+		BaseEndpoint: aws.String(s.URL()),
+	})
+	out, err := stsClient.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatalf("STS through the fake: %v", err)
+	}
+	if aws.ToString(out.Account) == "" {
+		t.Error("moto's answer has no account")
 	}
 }

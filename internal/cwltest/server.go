@@ -13,8 +13,9 @@
 // one by one, in an HTTP 200 answer whose rejectedLogEventsInfo holds the
 // service's indices, while the rest is stored.
 //
-// Point an SDK client at URL with static credentials; no signature is
-// checked, but the access key id of each request is recorded.
+// Point an SDK client at URL with static credentials. The access key id of
+// each request is recorded; its signature is checked when Options.SecretKeys
+// is set.
 package cwltest
 
 import (
@@ -48,6 +49,12 @@ type Options struct {
 	// Upstream. Without Upstream the fake stores events itself.
 	Upstream string
 
+	// OtherServices, when set and Upstream is not, is a base URL (moto's)
+	// that requests of other services than CloudWatch Logs go to, as with
+	// Upstream: unchecked and unchanged, so that one endpoint URL serves a
+	// client's S3, SQS and STS calls too. CloudWatch Logs stays in the fake.
+	OtherServices string
+
 	// Now is the service clock for the 14-day and 2-hour window. Nil means
 	// time.Now.
 	Now func() time.Time
@@ -63,6 +70,15 @@ type Options struct {
 	// Discard, when true, stores no events: the fake keeps groups,
 	// streams and counts only. For benchmarks.
 	Discard bool
+
+	// SecretKeys, when set, maps access key ids to their secret keys, and
+	// the fake checks the SigV4 signature of every request against the
+	// bytes it received, as the service does: a request signed with
+	// another key, or over other bytes (such as the body before it was
+	// compressed), is refused (HTTP 400, InvalidSignatureException or
+	// UnrecognizedClientException) and recorded as a violation. Nil checks
+	// nothing but records each request's access key id.
+	SecretKeys map[string]string
 
 	// OnEvent, when set, is called for every event the fake accepted (in
 	// every mode), in the request's order. Calls are serialized by the
@@ -86,6 +102,7 @@ type Request struct {
 	AccessKeyID   string // from the Authorization header
 	Gzip          bool   // the body was gzip-encoded
 	WireBytes     int    // body bytes as sent, compressed or not
+	BodyBytes     int    // body bytes decoded: WireBytes unless Gzip
 }
 
 // Call records one request of any operation.
@@ -123,7 +140,9 @@ type Server struct {
 	tb        testing.TB // nil for a Server from Start
 	opts      Options
 	ts        *httptest.Server
-	upstream  *http.Client  // nil without Options.Upstream
+	listener  *listener
+	upstream  *http.Client  // nil without Options.Upstream or OtherServices
+	others    string        // where requests of other services go, or ""
 	closing   chan struct{} // closed by Close, to cut Delays short
 	closeOnce sync.Once
 
@@ -179,6 +198,7 @@ func start(t testing.TB, opts Options) (*Server, error) {
 		opts.Now = time.Now
 	}
 	opts.Upstream = strings.TrimSuffix(opts.Upstream, "/")
+	opts.OtherServices = strings.TrimSuffix(opts.OtherServices, "/")
 	s := &Server{
 		tb:      t,
 		opts:    opts,
@@ -187,7 +207,11 @@ func start(t testing.TB, opts Options) (*Server, error) {
 		counts:  make(map[streamKey]*count),
 		auth:    make(map[string]string),
 	}
+	s.others = opts.OtherServices
 	if opts.Upstream != "" {
+		s.others = opts.Upstream
+	}
+	if s.others != "" {
 		s.upstream = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}}
 	}
 
@@ -197,8 +221,9 @@ func start(t testing.TB, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
+	s.listener = newListener(s, l)
 	s.ts = &httptest.Server{
-		Listener: downListener{Listener: l, s: s},
+		Listener: s.listener,
 		Config:   &http.Server{Handler: http.HandlerFunc(s.serveHTTP)},
 	}
 	s.ts.Start()
@@ -228,9 +253,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ex := exchange{akid: accessKeyID(r.Header.Get("Authorization"))}
-	if s.upstream != nil && !strings.HasPrefix(r.Header.Get("X-Amz-Target"), targetPrefix) {
+	if s.others != "" && !strings.HasPrefix(r.Header.Get("X-Amz-Target"), targetPrefix) {
 		// Another service behind the same endpoint (STS for the role in
-		// the logs account): passed through unchecked.
+		// the logs account, S3 and SQS): passed through unchecked.
 		s.passThrough(w, r, &ex)
 		return
 	}
@@ -248,6 +273,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, &ex, http.StatusBadRequest, no.errType, no.msg)
 		return
 	}
+	if s.opts.SecretKeys != nil {
+		if no := checkSignature(r, ex.wire, s.opts.SecretKeys); no != nil {
+			ex.invalid = no.msg
+			s.violate(&ex)
+			s.writeError(w, &ex, http.StatusBadRequest, no.errType, no.msg)
+			return
+		}
+	}
 	if ex.invalid != "" {
 		s.violate(&ex)
 	}
@@ -259,8 +292,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case ex.invalid != "":
 		s.writeError(w, &ex, http.StatusBadRequest, errInvalidParameter, ex.invalid)
-	case s.upstream != nil:
-		s.forward(w, r, body, &ex)
+	case s.opts.Upstream != "":
+		s.forward(w, r, s.opts.Upstream, body, &ex)
 	default:
 		s.serveMemory(w, &ex)
 	}
@@ -279,7 +312,7 @@ func (s *Server) read(r *http.Request, ex *exchange, wire, plain *bytes.Buffer) 
 	}
 	ex.op = op
 	body, err := s.readBody(r, wire, plain)
-	ex.wire, ex.gzip = wire.Bytes(), isGzip(r)
+	ex.wire, ex.gzip, ex.bodyBytes = wire.Bytes(), isGzip(r), len(body)
 	if err != nil {
 		return nil, &refusal{errSerialization, err.Error()}
 	}
@@ -301,14 +334,15 @@ func (s *Server) read(r *http.Request, ex *exchange, wire, plain *bytes.Buffer) 
 
 // exchange is what the fake learns about one request while answering it.
 type exchange struct {
-	op      string
-	akid    string
-	gzip    bool
-	wire    []byte      // body as sent
-	put     *putRequest // decoded PutLogEvents body, else nil
-	params  params      // decoded body of other operations
-	invalid string      // why the service would refuse the request, or ""
-	status  int         // HTTP status answered
+	op        string
+	akid      string
+	gzip      bool
+	wire      []byte      // body as sent
+	bodyBytes int         // body decoded
+	put       *putRequest // decoded PutLogEvents body, else nil
+	params    params      // decoded body of other operations
+	invalid   string      // why the service would refuse the request, or ""
+	status    int         // HTTP status answered
 }
 
 // violate records an invalid request, and fails the test unless allowed.
@@ -359,6 +393,7 @@ func (s *Server) record(ex *exchange) {
 		AccessKeyID: ex.akid,
 		Gzip:        ex.gzip,
 		WireBytes:   len(ex.wire),
+		BodyBytes:   ex.bodyBytes,
 	})
 }
 
@@ -422,6 +457,22 @@ func (s *Server) SetDown(down bool) {
 	if down {
 		s.ts.CloseClientConnections()
 	}
+}
+
+// SetRefusing takes the fake away or brings it back. While refusing, it
+// closes every open connection and its listening socket, so that a client
+// sees "connection refused", as when the endpoint's host is up but nothing
+// listens; it listens again on the same address when it comes back. That
+// fails only if another process took the port meanwhile. Requests cut off
+// this way are not recorded.
+func (s *Server) SetRefusing(refusing bool) error {
+	if err := s.listener.refuse(refusing); err != nil {
+		return err
+	}
+	if refusing {
+		s.ts.CloseClientConnections()
+	}
+	return nil
 }
 
 // Events returns the events stored for a stream, in arrival order. It is

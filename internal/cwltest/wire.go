@@ -131,20 +131,3 @@ func abort(c net.Conn) {
 	}
 	_ = c.Close()
 }
-
-// downListener accepts connections and, while the server is down, closes
-// each at once with a reset.
-type downListener struct {
-	net.Listener
-	s *Server
-}
-
-func (l downListener) Accept() (net.Conn, error) {
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil || !l.s.down.Load() {
-			return c, err
-		}
-		abort(c)
-	}
-}
