@@ -97,9 +97,10 @@ func classify(e *APIError) class {
 	return classRetry
 }
 
-// call signs and sends one operation with body and returns the answer's
-// body on success.
-func (a *api) call(ctx context.Context, op string, body []byte) ([]byte, error) {
+// call signs and sends one operation with body, gzip-compressed when
+// gzipped, and returns the answer's body on success. The signature's
+// payload hash is of body: the bytes sent.
+func (a *api) call(ctx context.Context, op string, body []byte, gzipped bool) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("build %s request: %w", op, err)
@@ -107,6 +108,9 @@ func (a *api) call(ctx context.Context, op string, body []byte) ([]byte, error) 
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", targetPrefix+op)
 	req.Header.Set("User-Agent", a.userAgent)
+	if gzipped {
+		req.Header.Set("Content-Encoding", "gzip")
+	}
 	req.ContentLength = int64(len(body))
 
 	creds, err := a.creds.Retrieve(ctx)

@@ -1,6 +1,7 @@
 package cloudwatch
 
 import (
+	"encoding/binary"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -40,23 +41,37 @@ func collect(dst []event, r *pipeline.Request) []event {
 
 // appendPutLogEvents appends the JSON body of a PutLogEvents request.
 func appendPutLogEvents(dst []byte, dest pipeline.Dest, evs []event) []byte {
-	dst = append(dst, `{"logGroupName":`...)
-	dst = appendString(dst, dest.Group)
-	dst = append(dst, `,"logStreamName":`...)
-	dst = appendString(dst, dest.Stream)
-	dst = append(dst, `,"logEvents":[`...)
+	dst = appendHead(dst, dest)
 	for i, e := range evs {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `{"timestamp":`...)
-		dst = strconv.AppendInt(dst, e.ts, 10)
-		dst = append(dst, `,"message":`...)
-		dst = appendString(dst, e.msg)
-		dst = append(dst, '}')
+		dst = appendEvent(dst, i, e)
 	}
-	return append(dst, "]}"...)
+	return appendTail(dst)
 }
+
+// appendHead appends the start of a PutLogEvents body, up to the first
+// event.
+func appendHead(dst []byte, dest pipeline.Dest) []byte {
+	dst = append(dst, `{"logGroupName":`...)
+	dst = appendName(dst, dest.Group)
+	dst = append(dst, `,"logStreamName":`...)
+	dst = appendName(dst, dest.Stream)
+	return append(dst, `,"logEvents":[`...)
+}
+
+// appendEvent appends e, the i-th event of a body.
+func appendEvent(dst []byte, i int, e event) []byte {
+	if i > 0 {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `{"timestamp":`...)
+	dst = strconv.AppendInt(dst, e.ts, 10)
+	dst = append(dst, `,"message":`...)
+	dst = appendString(dst, e.msg)
+	return append(dst, '}')
+}
+
+// appendTail appends the end of a body, after the last event.
+func appendTail(dst []byte) []byte { return append(dst, "]}"...) }
 
 // needsEscape marks the ASCII bytes that a JSON string must escape.
 var needsEscape = func() (t [utf8.RuneSelf]bool) {
@@ -70,30 +85,78 @@ var needsEscape = func() (t [utf8.RuneSelf]bool) {
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s, which must be valid UTF-8, as a JSON string.
-func appendString[T string | []byte](dst []byte, s T) []byte {
+// Bytes repeated in every lane of a word, to test 8 bytes at once.
+const (
+	lanes   = 0x0101010101010101
+	highBit = 0x8080808080808080
+)
+
+// plainWord reports whether none of the 8 bytes of w needs escaping: no
+// control byte, quote or backslash. It tests "some byte below n" with the
+// borrow trick, (w - n*lanes) &^ w & highBit, which is exact as a yes or
+// no for n up to 0x80; a quote or backslash is a zero byte of w xor it.
+func plainWord(w uint64) bool {
+	q := w ^ ('"' * lanes)
+	b := w ^ ('\\' * lanes)
+	low := (w - 0x20*lanes) &^ w
+	quote := (q - lanes) &^ q
+	back := (b - lanes) &^ b
+	return (low|quote|back)&highBit == 0
+}
+
+// appendString appends msg, which must be valid UTF-8, as a JSON string.
+// It skips 8 bytes at a time while none needs escaping, as in most log
+// lines.
+func appendString(dst, msg []byte) []byte {
+	dst = append(dst, '"')
+	start, i := 0, 0
+	for {
+		for i+8 <= len(msg) && plainWord(binary.LittleEndian.Uint64(msg[i:])) {
+			i += 8
+		}
+		end := min(i+8, len(msg))
+		if i == end {
+			break
+		}
+		for ; i < end; i++ {
+			if c := msg[i]; c < utf8.RuneSelf && needsEscape[c] {
+				dst = append(dst, msg[start:i]...)
+				dst = appendEscape(dst, c)
+				start = i + 1
+			}
+		}
+	}
+	dst = append(dst, msg[start:]...)
+	return append(dst, '"')
+}
+
+// appendName appends a group or stream name, valid UTF-8, as a JSON
+// string: a few bytes once per request, so a byte at a time.
+func appendName(dst []byte, name string) []byte {
 	dst = append(dst, '"')
 	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf || !needsEscape[c] {
-			continue
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < utf8.RuneSelf && needsEscape[c] {
+			dst = append(dst, name[start:i]...)
+			dst = appendEscape(dst, c)
+			start = i + 1
 		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		start = i + 1
 	}
-	dst = append(dst, s[start:]...)
+	dst = append(dst, name[start:]...)
 	return append(dst, '"')
+}
+
+// appendEscape appends the JSON escape of the ASCII byte c.
+func appendEscape(dst []byte, c byte) []byte {
+	switch c {
+	case '"', '\\':
+		return append(dst, '\\', c)
+	case '\n':
+		return append(dst, '\\', 'n')
+	case '\r':
+		return append(dst, '\\', 'r')
+	case '\t':
+		return append(dst, '\\', 't')
+	}
+	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 }

@@ -50,6 +50,9 @@ type Options struct {
 	Now func() time.Time
 	// UserAgent is sent with every request. Default "corral".
 	UserAgent string
+	// Compression is how bodies go on the wire. Default (zero)
+	// CompressionGzip.
+	Compression Compression
 }
 
 // Sink sends requests to CloudWatch Logs. It is safe for concurrent use.
@@ -94,7 +97,8 @@ const BodyReserve = pipeline.MaxRequestBytes * 5 / 4
 // scratch is the memory one Send reuses.
 type scratch struct {
 	events []event
-	body   []byte
+	wire   appender // the body as sent
+	chunk  []byte   // JSON waiting for the compressor
 }
 
 // New returns a sink for the region and credentials in opts.
@@ -113,6 +117,9 @@ func New(ctx context.Context, opts Options) (*Sink, error) {
 	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = "corral"
+	}
+	if opts.Compression == "" {
+		opts.Compression = CompressionGzip
 	}
 	endpoint := opts.Endpoint
 	if endpoint == "" {
@@ -193,9 +200,9 @@ func (s *Sink) inWindow(evs []event, dest pipeline.Dest) []event {
 // put sends evs, sorted and in the window, until they are accepted.
 func (s *Sink) put(ctx context.Context, dest pipeline.Dest, evs []event, sc *scratch) error {
 	bo := retry.NewBackoff(s.opts.Retry)
+	gzipped := s.encode(sc, dest, evs)
 	for {
-		sc.body = appendPutLogEvents(sc.body[:0], dest, evs)
-		answer, err := s.attempt(ctx, sc.body)
+		answer, err := s.attempt(ctx, sc.wire.b, gzipped)
 		if err == nil {
 			s.accepted(dest, evs, answer)
 			return nil
@@ -236,7 +243,7 @@ func (s *Sink) put(ctx context.Context, dest pipeline.Dest, evs []event, sc *scr
 
 // attempt sends one PutLogEvents body within the adaptive limit of
 // requests in flight.
-func (s *Sink) attempt(ctx context.Context, body []byte) ([]byte, error) {
+func (s *Sink) attempt(ctx context.Context, body []byte, gzipped bool) ([]byte, error) {
 	held, err := s.bodies.Acquire(ctx, int64(cap(body)))
 	if err != nil {
 		return nil, err
@@ -246,7 +253,8 @@ func (s *Sink) attempt(ctx context.Context, body []byte) ([]byte, error) {
 		return nil, err
 	}
 	start := time.Now()
-	answer, err := s.api.call(ctx, "PutLogEvents", body)
+	s.Stats.WireBytes.Add(int64(len(body)))
+	answer, err := s.api.call(ctx, "PutLogEvents", body, gzipped)
 	s.Stats.observe(time.Since(start))
 	var ae *APIError
 	throttled := errors.As(err, &ae) && classify(ae) == classThrottle

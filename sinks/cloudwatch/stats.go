@@ -53,6 +53,7 @@ type Stats struct {
 	Dropped    [numReasons]atomic.Int64
 	EventsSent atomic.Int64
 	BytesSent  atomic.Int64 // message bytes of delivered events
+	WireBytes  atomic.Int64 // PutLogEvents bodies as sent (gzip or not), every attempt
 	Retries    atomic.Int64
 	// Latency of PutLogEvents attempts: counts per bucket of
 	// LatencyBuckets (the last one past them all), and the sum in
