@@ -65,11 +65,16 @@ func (s *Source) receive(ctx context.Context, work chan<- *job) error {
 		backoff.Reset()
 		s.slots.Release(int64(n - len(out.Messages)))
 
+		// Accept the whole batch before handing it out: a message waiting
+		// for a worker must be in flight already, so that its visibility
+		// is extended and no other agent receives it meanwhile.
+		jobs := make([]*job, 0, len(out.Messages))
 		for _, m := range out.Messages {
-			j := s.accept(ctx, m)
-			if j == nil {
-				continue
+			if j := s.accept(ctx, m); j != nil {
+				jobs = append(jobs, j)
 			}
+		}
+		for _, j := range jobs {
 			select {
 			case work <- j:
 			case <-ctx.Done():

@@ -101,3 +101,57 @@ func TestStopReturnsUnfinishedMessages(t *testing.T) {
 		t.Errorf("queue holds %d visible and %d in-flight messages, want 1 visible", v, n)
 	}
 }
+
+// TestBatchWaitingForWorkersStaysInvisible has a source receive more
+// messages at once than it has workers (a receive takes up to twice as
+// many) while reading waits for slow delivery, and starts a second source
+// on the queue: the messages that wait for a worker are kept invisible
+// too, so none returns to the queue and is read by both.
+func TestBatchWaitingForWorkersStaysInvisible(t *testing.T) {
+	e := newEnv(t, 5)
+	bucket := e.bucket("batch")
+	const objects, lines = 4, 1000
+	for i := range objects {
+		var b strings.Builder
+		for j := range lines {
+			fmt.Fprintf(&b, "object %d line %04d %s\n", i, j, strings.Repeat("x", 80))
+		}
+		key := fmt.Sprintf("logs/%02d.log", i)
+		e.put(bucket, key, []byte(b.String()))
+		e.notify(bucket, key)
+	}
+
+	// Each object is about 100 KB; with a 32 KiB budget and a slow sink,
+	// the two workers read for longer than the visibility timeout.
+	sk := newSink(t)
+	sk.delay = 250 * time.Millisecond
+	h := newHarness(t, sk, pipeline.Options{MaxBytes: 32 << 10, Concurrency: 1})
+	opts := Options{Format: Lines, Workers: 2, VisibilityTimeout: time.Second, GroupBytes: 16 << 10}
+	first := h.start(e, opts)
+	waitFor(t, 10*time.Second, "the four messages received", func() bool { return first.Stats.MessagesReceived.Load() == objects })
+	opts.Name, opts.Workers = "other", 1
+	second := h.start(e, opts)
+	waitFor(t, 30*time.Second, "every object read and the queue empty", func() bool {
+		for i := range objects {
+			if h.reads.count(fmt.Sprintf("%s/logs/%02d.log", bucket, i)) == 0 {
+				return false
+			}
+		}
+		v, n := e.depth(e.queue)
+		return v+n == 0
+	})
+	h.stop()
+
+	if n := first.Stats.MessagesReceived.Load() + second.Stats.MessagesReceived.Load(); n != objects {
+		t.Errorf("messages received = %d, want %d: one returned to the queue while it waited for a worker", n, objects)
+	}
+	for i := range objects {
+		stream := fmt.Sprintf("%s/logs/%02d.log", bucket, i)
+		if n := h.reads.count(stream); n != 1 {
+			t.Errorf("%s read %d times, want once", stream, n)
+		}
+		if n := len(sk.events(stream)); n != lines*h.reads.count(stream) {
+			t.Errorf("%s: %d events, want %d", stream, n, lines)
+		}
+	}
+}
