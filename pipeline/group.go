@@ -7,13 +7,17 @@ package pipeline
 type Group struct {
 	blocks []*Block
 	byDest map[Dest]*Block
+	last   *Block // the block of the latest Add: most events go where the one before went
 	events int
 	bytes  int
 }
 
 // Add appends an event for dest. The message is copied.
 func (g *Group) Add(dest Dest, source string, ts int64, msg []byte) {
-	b := g.byDest[dest]
+	b := g.last
+	if b == nil || b.Dest != dest {
+		b = g.byDest[dest]
+	}
 	if b == nil {
 		if g.byDest == nil {
 			g.byDest = make(map[Dest]*Block)
@@ -22,6 +26,7 @@ func (g *Group) Add(dest Dest, source string, ts int64, msg []byte) {
 		g.byDest[dest] = b
 		g.blocks = append(g.blocks, b)
 	}
+	g.last = b
 	b.Append(ts, msg)
 	g.events++
 	g.bytes += len(msg)
@@ -62,6 +67,7 @@ func (g *Group) Track(t *Tracker, from, to Position) {
 func (g *Group) Reset() {
 	clear(g.byDest)
 	clear(g.blocks)
+	g.last = nil
 	g.blocks = g.blocks[:0]
 	g.events = 0
 	g.bytes = 0
