@@ -460,18 +460,18 @@ func (s *Server) SetDown(down bool) {
 }
 
 // SetRefusing takes the fake away or brings it back. While refusing, it
-// closes every open connection and its listening socket, so that a client
-// sees "connection refused", as when the endpoint's host is up but nothing
-// listens; it listens again on the same address when it comes back. That
-// fails only if another process took the port meanwhile. Requests cut off
-// this way are not recorded.
+// closes its listening socket, so that a client sees "connection refused",
+// as when the endpoint's host is up but nothing listens, and it closes
+// idle connections at once and busy ones once their answer is written: a
+// request the fake took is answered, so that a client never sends again
+// what was stored (SetDown cuts requests short instead). It listens again
+// on the same address when it comes back; that fails only if another
+// process took the port meanwhile.
 func (s *Server) SetRefusing(refusing bool) error {
 	if err := s.listener.refuse(refusing); err != nil {
 		return err
 	}
-	if refusing {
-		s.ts.CloseClientConnections()
-	}
+	s.ts.Config.SetKeepAlivesEnabled(!refusing)
 	return nil
 }
 
