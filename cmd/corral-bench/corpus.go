@@ -8,24 +8,43 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
 // Every generated line carries its sequence number once, as seqPrefix and
-// seqDigits decimal digits, so that the bench can tell each event apart.
+// seqDigits decimal digits, so that the bench can tell each event apart. A
+// line written while corral runs follows it with stampSep and the time it
+// was written, in Unix nanoseconds of stampDigits digits, so that the bench
+// can time its delivery: "seq=0000000042.1774008000123456789".
 const (
-	seqPrefix = "seq="
-	seqDigits = 10
+	seqPrefix   = "seq="
+	seqDigits   = 10
+	stampSep    = '.'
+	stampDigits = 19
 )
 
 // lineBytes is the typical length of a generated line, without its newline.
 const lineBytes = 200
 
 // corpus is what the bench wrote and expects back: one line per sequence
-// number 0 to len(hashes)-1.
+// number 0 to len(hashes)-1. Lines written while corral runs are hashed as
+// they are written, so hashes are atomic.
 type corpus struct {
-	hashes []uint64 // hashes[seq] is the hash of line seq, without newline
-	bytes  int64    // message bytes of all lines, without newlines
+	hashes []atomic.Uint64 // hashes[seq] is the hash of line seq, without newline
+	bytes  atomic.Int64    // message bytes of all lines written, without newlines
+}
+
+// newCorpus returns a corpus of n lines, none written yet.
+func newCorpus(n int) *corpus {
+	return &corpus{hashes: make([]atomic.Uint64, n)}
+}
+
+// add notes line seq as written, and returns line.
+func (c *corpus) add(seq int, line []byte) []byte {
+	c.hashes[seq].Store(maphash.Bytes(hashSeed, line))
+	c.bytes.Add(int64(len(line)))
+	return line
 }
 
 // hashSeed hashes the lines written and the messages received alike.
@@ -34,36 +53,49 @@ var hashSeed = maphash.MakeSeed()
 // writeCorpus writes n generated lines to path. The lines are the same on
 // every run: a mix of syslog, nginx combined and JSON lines.
 func writeCorpus(path string, n int) (*corpus, error) {
+	c := newCorpus(n)
+	return c, c.writeFile(path, newGenerator(), 0, n)
+}
+
+// writeFile writes lines from to to-1 of c to a new file at path.
+func (c *corpus) writeFile(path string, g *generator, from, to int) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
 	w := bufio.NewWriterSize(f, 1<<20)
-	c := &corpus{hashes: make([]uint64, n)}
-	g := newGenerator()
 	var line []byte
-	for seq := range n {
-		line = g.line(line[:0], seq)
-		c.hashes[seq] = maphash.Bytes(hashSeed, line)
-		c.bytes += int64(len(line))
+	for seq := from; seq < to; seq++ {
+		line = c.add(seq, g.line(line[:0], seq, 0))
 		w.Write(line)
 		w.WriteByte('\n')
 	}
 	if err := w.Flush(); err != nil {
-		return nil, err
+		return err
 	}
-	return c, f.Close()
+	return f.Close()
 }
 
-// parseSeq returns the sequence number in msg.
-func parseSeq(msg string) (int, bool) {
+// parseSeq returns the sequence number in msg, and the time the line was
+// written in Unix nanoseconds, or 0 if it was written before corral ran.
+func parseSeq(msg string) (seq int, written int64, ok bool) {
 	i := strings.Index(msg, seqPrefix)
 	if i < 0 || len(msg) < i+len(seqPrefix)+seqDigits {
-		return 0, false
+		return 0, 0, false
 	}
-	n, err := strconv.Atoi(msg[i+len(seqPrefix) : i+len(seqPrefix)+seqDigits])
-	return n, err == nil && n >= 0
+	digits := msg[i+len(seqPrefix):]
+	n, err := strconv.Atoi(digits[:seqDigits])
+	if err != nil || n < 0 {
+		return 0, 0, false
+	}
+	if stamp := digits[seqDigits:]; len(stamp) > stampDigits && stamp[0] == stampSep {
+		written, err = strconv.ParseInt(stamp[1:1+stampDigits], 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+	}
+	return n, written, true
 }
 
 // generator makes plausible log lines from a fixed seed.
@@ -96,9 +128,11 @@ var (
 
 // line appends line seq to dst: syslog, nginx or JSON, chosen at random,
 // padded with a filler field to a length drawn from lineBytes give or take
-// 20, unless it is about that long already. A JSON line
-// stays valid JSON: its sequence number and filler are string fields.
-func (g *generator) line(dst []byte, seq int) []byte {
+// 20, unless it is about that long already. A JSON line stays valid JSON:
+// its sequence number and filler are string fields. written, when not 0,
+// is the time of writing in Unix nanoseconds, put after the sequence
+// number.
+func (g *generator) line(dst []byte, seq int, written int64) []byte {
 	start := len(dst)
 	t := g.base.Add(time.Duration(seq) * time.Millisecond)
 	r := g.rng
@@ -122,11 +156,16 @@ func (g *generator) line(dst []byte, seq int) []byte {
 	}
 
 	// The sequence number, then filler up to the line's length.
-	seqField, padField, end := " %s%0*d", " pad=", ""
+	seqOpen, seqClose, padField, end := " ", "", " pad=", ""
 	if json {
-		seqField, padField, end = `,"ref":"%s%0*d"`, `,"pad":"`, `"}`
+		seqOpen, seqClose, padField, end = `,"ref":"`, `"`, `,"pad":"`, `"}`
 	}
-	dst = fmt.Appendf(dst, seqField, seqPrefix, seqDigits, seq)
+	dst = append(dst, seqOpen...)
+	dst = fmt.Appendf(dst, "%s%0*d", seqPrefix, seqDigits, seq)
+	if written != 0 {
+		dst = fmt.Appendf(dst, "%c%0*d", stampSep, stampDigits, written)
+	}
+	dst = append(dst, seqClose...)
 	want := lineBytes - 20 + r.IntN(41)
 	if pad := want - (len(dst) - start) - len(padField) - len(end); pad > 0 {
 		dst = append(dst, padField...)

@@ -39,8 +39,8 @@ func TestCorpus(t *testing.T) {
 	total := 0
 	for seq, line := range lines {
 		total += len(line)
-		if got, ok := parseSeq(line); !ok || got != seq {
-			t.Errorf("line %d: sequence number %d, %v in %q", seq, got, ok, line)
+		if got, written, ok := parseSeq(line); !ok || got != seq || written != 0 {
+			t.Errorf("line %d: sequence number %d, written %d, %v in %q", seq, got, written, ok, line)
 		}
 		if c := strings.Count(line, seqPrefix); c != 1 {
 			t.Errorf("line %d: %d sequence numbers in %q", seq, c, line)
@@ -58,5 +58,25 @@ func TestCorpus(t *testing.T) {
 	}
 	if kinds['{'] < n/4 || kinds['1'] < n/4 {
 		t.Errorf("line kinds by first byte %v, want a mix", kinds)
+	}
+}
+
+// TestStampedLines checks lines written while corral runs: they carry the
+// time of writing after the sequence number, and JSON ones stay valid.
+func TestStampedLines(t *testing.T) {
+	g := newGenerator()
+	const written = int64(1774008000123456789)
+	for seq := range 300 {
+		line := string(g.line(nil, seq, written))
+		gotSeq, gotWritten, ok := parseSeq(line)
+		if !ok || gotSeq != seq || gotWritten != written {
+			t.Errorf("line %d: parsed %d, %d, %v from %q", seq, gotSeq, gotWritten, ok, line)
+		}
+		if line[0] == '{' && !json.Valid([]byte(line)) {
+			t.Errorf("line %d: invalid JSON %q", seq, line)
+		}
+		if len(line) < lineBytes-40 || len(line) > lineBytes+40 {
+			t.Errorf("line %d: %d bytes, want about %d: %q", seq, len(line), lineBytes, line)
+		}
 	}
 }

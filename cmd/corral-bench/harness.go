@@ -52,52 +52,85 @@ func withName(path, name string) string {
 // close removes the work directory.
 func (h *harness) close() { os.RemoveAll(h.dir) }
 
-// source is the file source a scenario configures.
+// source is the source a scenario configures: files, or an S3 bucket.
 type source struct {
-	paths   []string
-	startAt string // beginning or end
+	s3Bucket     string // an s3 source of CloudTrail files listing this bucket, if set
+	paths        []string
+	startAt      string // beginning or end
+	maxOpenFiles int    // 0: corral's default
+	compression  string // cloudwatch.compression; "": corral's default (gzip)
 }
 
-// measure runs corral on src against a fresh fake until every line of c
-// arrived or the limit passed, stops it with SIGTERM, and returns what it
-// measured. An error means the bench itself could not run; what went wrong
-// with corral is in the result.
-func (h *harness) measure(ctx context.Context, c *corpus, src source) (result, error) {
-	t := newTracker(c)
-	fake, err := cwltest.Start(cwltest.Options{Discard: true, OnEvent: t.observe})
+// plan is what one measured run does.
+type plan struct {
+	corpus *corpus // every line the run writes, written or not yet
+	src    source
+	logs   string // the directory of the files read, to count descriptors into it
+	// drive, when set, runs once corral has opened the file watch, and
+	// returns when the corpus is written. It may take the fake away; the
+	// harness has it back up afterwards.
+	drive func(ctx context.Context, fake *cwltest.Server, t *tracker) error
+	watch string
+	// others is a base URL (moto's) that the fake passes requests of
+	// other services than CloudWatch Logs on to, such as S3's.
+	others string
+}
+
+// measure runs corral on the plan's source against a fresh fake until
+// every line of the corpus arrived or the limit passed, stops it with
+// SIGTERM, and returns what it measured. An error means the bench itself
+// could not run; what went wrong with corral is in the result.
+func (h *harness) measure(ctx context.Context, pl plan) (result, error) {
+	t := newTracker(pl.corpus)
+	fake, err := cwltest.Start(cwltest.Options{Discard: true, OnEvent: t.observe, OtherServices: pl.others})
 	if err != nil {
 		return result{}, fmt.Errorf("start the fake: %w", err)
 	}
 	defer fake.Close()
-	cfg, err := h.writeConfig(fake.URL(), src)
+	cfg, err := h.writeConfig(fake.URL(), pl.src)
 	if err != nil {
 		return result{}, err
 	}
 
-	// Run corral until everything arrived, then stop it.
+	// Run corral, and the drive if any, until everything arrived.
 	selfBefore := selfCPU()
 	start := time.Now()
 	p, err := h.startCorral(cfg)
 	if err != nil {
 		return result{}, err
 	}
-	var problems []string
-	select {
-	case <-t.done:
-	case <-p.done:
-		problems = append(problems, "corral exited before delivering everything")
-	case <-time.After(h.opts.limit):
-		problems = append(problems, fmt.Sprintf("not everything arrived within %v", h.opts.limit))
-	case <-ctx.Done():
-		p.stop()
-		return result{}, ctx.Err()
+	mon := startMonitor(p, pl.logs)
+	win := cpuWindow{pid: p.cmd.Process.Pid}
+	driven := make(chan error, 1)
+	if pl.drive == nil {
+		win.begin()
+	} else {
+		go func() {
+			if err := waitOpen(ctx, p, pl.watch); err != nil {
+				driven <- err
+				return
+			}
+			win.begin()
+			driven <- pl.drive(ctx, fake, t)
+		}()
 	}
+	problems, err := h.await(ctx, t, p, driven)
+	if err != nil {
+		p.stop()
+		return result{}, err
+	}
+	win.end()
+	_ = fake.SetRefusing(false) // a drive that failed may have left it away
+	fake.SetDown(false)
 	if err := p.stop(); err != nil {
 		problems = append(problems, err.Error())
 	}
+	mon.stop()
 
 	r := h.result(t, fake, p, start)
 	r.fakeCPU = selfCPU() - selfBefore
+	r.window, r.windowCPU = win.wall, win.cpu
+	r.peakFDs, r.peakFiles, r.maxOpen = mon.peakFDs, mon.peakFiles, pl.src.maxOpenFiles
 	r.problems = append(problems, r.problems...)
 	if r.failed() {
 		r.logTail = tail(p.logPath, 20)
@@ -105,12 +138,37 @@ func (h *harness) measure(ctx context.Context, c *corpus, src source) (result, e
 	return r, nil
 }
 
+// await waits until every line arrived, corral exited, the drive failed or
+// the limit passed, and returns what went wrong. An error means the bench
+// was interrupted.
+func (h *harness) await(ctx context.Context, t *tracker, p *process, driven chan error) ([]string, error) {
+	limit := time.NewTimer(h.opts.limit)
+	defer limit.Stop()
+	for {
+		select {
+		case <-t.done:
+			return nil, nil
+		case err := <-driven:
+			if err != nil {
+				return []string{"writing the input: " + err.Error()}, nil
+			}
+			driven = nil // written: wait for the rest
+		case <-p.done:
+			return []string{"corral exited before delivering everything"}, nil
+		case <-limit.C:
+			return []string{fmt.Sprintf("not everything arrived within %v", h.opts.limit)}, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
 // writeConfig writes corral's config for src and the fake at url, and
 // returns its path.
 func (h *harness) writeConfig(url string, src source) (string, error) {
-	quoted := make([]string, len(src.paths))
-	for i, p := range src.paths {
-		quoted[i] = strconv.Quote(p) // a YAML double-quoted string
+	cw := ""
+	if src.compression != "" {
+		cw = fmt.Sprintf("  compression: %s\n", src.compression)
 	}
 	cfg := fmt.Sprintf(`# written by corral-bench for scenario %s
 state_dir: %s
@@ -118,15 +176,35 @@ aws:
   region: us-east-1
   endpoint_url: %s
 cloudwatch:
-  flush_interval: 1s
-sources:
-  - type: file
-    paths: [%s]
-    start_at: %s
-`, h.name, strconv.Quote(filepath.Join(h.dir, "state")), url,
-		strings.Join(quoted, ", "), src.startAt)
+  flush_interval: %s
+%ssources:
+%s`, h.name, strconv.Quote(filepath.Join(h.dir, "state")), url, flushInterval, cw, src.yaml())
 	path := filepath.Join(h.dir, "corral.yaml")
 	return path, os.WriteFile(path, []byte(cfg), 0o600)
+}
+
+// yaml returns src as an item of corral's sources list.
+func (src source) yaml() string {
+	if src.s3Bucket != "" {
+		return fmt.Sprintf(`  - type: s3
+    parser: cloudtrail
+    poll:
+      bucket: %s
+      interval: 1s
+`, src.s3Bucket)
+	}
+	quoted := make([]string, len(src.paths))
+	for i, p := range src.paths {
+		quoted[i] = strconv.Quote(p) // a YAML double-quoted string
+	}
+	y := fmt.Sprintf(`  - type: file
+    paths: [%s]
+    start_at: %s
+`, strings.Join(quoted, ", "), src.startAt)
+	if src.maxOpenFiles > 0 {
+		y += fmt.Sprintf("    max_open_files: %d\n", src.maxOpenFiles)
+	}
+	return y
 }
 
 // process is a running corral.
@@ -180,9 +258,15 @@ func corralEnv(home string) []string {
 		}
 	}
 	return append(env, "HOME="+home,
-		"AWS_ACCESS_KEY_ID=AKIDCORRALBENCH", "AWS_SECRET_ACCESS_KEY=corral-bench",
+		"AWS_ACCESS_KEY_ID="+benchKeyID, "AWS_SECRET_ACCESS_KEY="+benchSecret,
 		"AWS_EC2_METADATA_DISABLED=true")
 }
+
+// The dummy credentials corral runs with.
+const (
+	benchKeyID  = "AKIDCORRALBENCH"
+	benchSecret = "corral-bench"
+)
 
 // stop sends SIGTERM, unless corral already exited, and waits for it; it
 // kills corral after stopLimit. It returns why the exit was not clean.

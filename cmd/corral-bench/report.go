@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
@@ -18,15 +19,25 @@ import (
 // result is what one scenario measured.
 type result struct {
 	scenario   string
+	notRun     string        // why the scenario did not run, or ""
 	want       int           // events written
 	events     int64         // distinct events delivered intact
 	bytes      int64         // their message bytes
 	wall       time.Duration // from starting corral to the last new event accepted
 	cpu        time.Duration // corral's user and system time, whole run
+	window     time.Duration // from the start of writing (or of corral) to the last event
+	windowCPU  time.Duration // corral's CPU time in the window, from /proc
 	fakeCPU    time.Duration // the bench's own (the fake's) in the same time
 	maxRSS     int64         // corral's peak resident set, bytes; see process.maxRSS
+	p50, p99   time.Duration // delay from writing a line to its acceptance; -1 if not timed
+	resume     time.Duration // from the endpoint's recovery to the first acceptance; -1 if none
+	peakFDs    int           // corral's descriptors, sampled
+	peakFiles  int           // of them, files read
+	maxOpen    int           // the scenario's max_open_files, or 0 for the default
 	requests   int           // PutLogEvents requests, whatever their answer
-	wireBytes  int64         // their bodies as sent
+	accepted   int           // of them, answered 200
+	wireBytes  int64         // bodies of the accepted ones as sent
+	bodyBytes  int64         // the same bodies decoded: the JSON
 	duplicated int64         // deliveries beyond the first
 	corrupt    int64         // events that match no line written
 	violations []string      // requests the service would refuse
@@ -39,6 +50,9 @@ func (r result) lost() int64 { return int64(r.want) - r.events }
 
 // failed reports a correctness failure; speed is never one.
 func (r result) failed() bool {
+	if r.notRun != "" {
+		return false
+	}
 	return r.lost() > 0 || r.corrupt > 0 || len(r.violations) > 0 || len(r.problems) > 0
 }
 
@@ -52,13 +66,19 @@ func (h *harness) result(t *tracker, fake *cwltest.Server, p *process, start tim
 		duplicated: t.extra.Load(),
 		corrupt:    t.corrupt.Load(),
 		violations: fake.Violations(),
+		resume:     t.resumeDelay(),
 	}
+	r.p50, r.p99 = t.delayQuantiles()
 	if last := t.lastNew(); !last.IsZero() {
 		r.wall = last.Sub(start)
 	}
 	for _, req := range fake.Requests() {
 		r.requests++
-		r.wireBytes += int64(req.WireBytes)
+		if req.Status == http.StatusOK {
+			r.accepted++
+			r.wireBytes += int64(req.WireBytes)
+			r.bodyBytes += int64(req.BodyBytes)
+		}
 	}
 	if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -108,26 +128,65 @@ func loadAverage() string {
 	return "unknown"
 }
 
-// printTable prints one row per result.
+// printTable prints one row per result, then a row of details each.
 func printTable(w io.Writer, results []result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tevents\twall s\tevents/s\tMB/s\tCPU s\tevents/CPU-s\t"+
-		"peak RSS MiB\trequests\twire B/event\tlost\tduplicated\tcorrupt\tviolations\tfake CPU s\t")
+	fmt.Fprintln(tw, "scenario\tevents\tevents/s\tMB/s\tCPU s\tevents/CPU-s\tCPU %\tpeak RSS MiB\t"+
+		"delay p50\tdelay p99\tlost\tdup\twire B/event\tJSON B/event\t")
 	for _, r := range results {
+		if r.notRun != "" {
+			fmt.Fprintf(tw, "%s\tnot run: %s\t\t\t\t\t\t\t\t\t\t\t\t\t\n", r.scenario, r.notRun)
+			continue
+		}
 		wall, cpu := r.wall.Seconds(), r.cpu.Seconds()
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%.1f\t%.2f\t%.0f\t%.1f\t%d\t%.1f\t%d\t%d\t%d\t%d\t%.2f\t\n",
-			r.scenario, r.events, wall, per(float64(r.events), wall), per(float64(r.bytes)/1e6, wall),
-			cpu, per(float64(r.events), cpu), float64(r.maxRSS)/(1<<20), r.requests,
-			per(float64(r.wireBytes), float64(r.events)), r.lost(), r.duplicated, r.corrupt,
-			len(r.violations), r.fakeCPU.Seconds())
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.1f\t%.2f\t%.0f\t%.1f\t%.1f\t%s\t%s\t%d\t%d\t%.1f\t%.1f\t\n",
+			r.scenario, r.events, per(float64(r.events), wall), per(float64(r.bytes)/1e6, wall),
+			cpu, per(float64(r.events), cpu), 100*per(r.windowCPU.Seconds(), r.window.Seconds()),
+			float64(r.maxRSS)/(1<<20), seconds(r.p50), seconds(r.p99), r.lost(), r.duplicated,
+			per(float64(r.wireBytes), float64(r.events)), per(float64(r.bodyBytes), float64(r.events)))
+	}
+	tw.Flush()
+
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\twall s\twindow s\trequests\taccepted\tpeak fds\tpeak files\tmax_open_files\t"+
+		"resumed after\tcorrupt\tviolations\tfake CPU s\t")
+	for _, r := range results {
+		if r.notRun != "" {
+			continue
+		}
+		limit := "default"
+		if r.maxOpen > 0 {
+			limit = fmt.Sprint(r.maxOpen)
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%.2f\t\n",
+			r.scenario, r.wall.Seconds(), r.window.Seconds(), r.requests, r.accepted, r.peakFDs, r.peakFiles, limit,
+			seconds(r.resume), r.corrupt, len(r.violations), r.fakeCPU.Seconds())
 	}
 	tw.Flush()
 	fmt.Fprint(w, `
-wall: start of corral to the last new event accepted; MB/s: message bytes (10^6);
-CPU: corral's whole run (rusage); peak RSS: corral's (rusage, or /proc before SIGTERM);
-wire: PutLogEvents bodies as sent, per event delivered;
+events/s, MB/s: distinct events and their message bytes (10^6) over wall, the start of corral to
+  the last new event accepted; for live scenarios the writer's rate bounds them.
+CPU s: corral's whole run (rusage), start-up and shutdown included; events/CPU-s divides by it.
+CPU %: corral's CPU time over the window (writing start, or corral's start, to the last event),
+  in % of one core, from /proc in 10 ms ticks.
+peak RSS: corral's (rusage, or /proc before SIGTERM). delay: from a line's write to its acceptance
+  by the fake, over lines written while corral ran; flush_interval is `+flushInterval.String()+`.
+wire B/event: accepted PutLogEvents bodies as sent (gzip unless it did not shrink them); JSON
+  B/event: the same bodies decoded; both per event delivered. requests: all PutLogEvents,
+  refused ones too (a new stream's first request is refused until corral creates the stream).
+peak fds, peak files: corral's descriptors, and those of files read, sampled every 50 ms.
+resumed after: from the endpoint's return after an outage to the first event accepted.
 fake CPU: the bench process (the fake and the counting) while corral ran, on the same CPUs.
 `)
+}
+
+// seconds formats d in seconds with 3 decimals, or "-" when negative.
+func seconds(d time.Duration) string {
+	if d < 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", d.Seconds())
 }
 
 // per returns a/b, or 0 when b is 0.
