@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -189,26 +190,31 @@ func TestAppendStringMatchesJSON(t *testing.T) {
 	}
 }
 
-// TestPlainWord compares the 8-byte test with a byte at a time, on words
-// built from the bytes around each threshold.
-func TestPlainWord(t *testing.T) {
+// TestEscapeMask compares the 8-byte test with a byte at a time, on words
+// built from the bytes around each threshold: the lowest flagged byte is
+// the first byte to escape, and no flag means none.
+func TestEscapeMask(t *testing.T) {
 	edges := []byte{0x00, 0x01, 0x1e, 0x1f, 0x20, 0x21, '"', 0x23, 0x5b, '\\', 0x5d, 0x7f, 0x80, 0x9f, 0xa0, 0xdc, 0xe2, 0xff}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for range 200000 {
 		var w uint64
-		want := true
+		first := 8
 		for lane := range 8 {
 			c := edges[rng.IntN(len(edges))]
 			if rng.IntN(3) > 0 {
 				c = byte(' ' + rng.IntN(95)) // mostly plain text
 			}
 			w |= uint64(c) << (8 * lane)
-			if c < utf8.RuneSelf && needsEscape[c] {
-				want = false
+			if first == 8 && c < utf8.RuneSelf && needsEscape[c] {
+				first = lane
 			}
 		}
-		if got := plainWord(w); got != want {
-			t.Fatalf("plainWord(%#016x) = %t, want %t", w, got, want)
+		got := 8
+		if m := escapeMask(w); m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if got != first {
+			t.Fatalf("escapeMask(%#016x) flags byte %d first, want %d", w, got, first)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package cloudwatch
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -91,43 +92,48 @@ const (
 	highBit = 0x8080808080808080
 )
 
-// plainWord reports whether none of the 8 bytes of w needs escaping: no
-// control byte, quote or backslash. It tests "some byte below n" with the
-// borrow trick, (w - n*lanes) &^ w & highBit, which is exact as a yes or
-// no for n up to 0x80; a quote or backslash is a zero byte of w xor it.
-func plainWord(w uint64) bool {
+// escapeMask flags the bytes of w, 8 bytes read little-endian, that JSON
+// must escape: control bytes, quote and backslash. It tests "byte below n"
+// with the borrow trick (w - n*lanes) &^ w, and a quote or backslash as a
+// zero byte of w xor it. A borrow can flag bytes after a flagged one, never
+// before it, so the lowest flag is exact; bytes from 0x80 up are never
+// flagged.
+func escapeMask(w uint64) uint64 {
 	q := w ^ ('"' * lanes)
 	b := w ^ ('\\' * lanes)
-	low := (w - 0x20*lanes) &^ w
-	quote := (q - lanes) &^ q
-	back := (b - lanes) &^ b
-	return (low|quote|back)&highBit == 0
+	return ((w-0x20*lanes)&^w | (q-lanes)&^q | (b-lanes)&^b) & highBit
 }
 
-// appendString appends msg, which must be valid UTF-8, as a JSON string.
-// It skips 8 bytes at a time while none needs escaping, as in most log
-// lines.
-func appendString(dst, msg []byte) []byte {
-	dst = append(dst, '"')
-	start, i := 0, 0
-	for {
-		for i+8 <= len(msg) && plainWord(binary.LittleEndian.Uint64(msg[i:])) {
-			i += 8
-		}
-		end := min(i+8, len(msg))
-		if i == end {
-			break
-		}
-		for ; i < end; i++ {
-			if c := msg[i]; c < utf8.RuneSelf && needsEscape[c] {
-				dst = append(dst, msg[start:i]...)
-				dst = appendEscape(dst, c)
-				start = i + 1
-			}
+// nextEscape returns the index of the first byte of msg from i on that
+// JSON must escape, or len(msg): 8 bytes at a time, then one at a time.
+func nextEscape(msg []byte, i int) int {
+	for ; i+8 <= len(msg); i += 8 {
+		if m := escapeMask(binary.LittleEndian.Uint64(msg[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
-	dst = append(dst, msg[start:]...)
-	return append(dst, '"')
+	for ; i < len(msg); i++ {
+		if c := msg[i]; c < utf8.RuneSelf && needsEscape[c] {
+			return i
+		}
+	}
+	return len(msg)
+}
+
+// appendString appends msg, which must be valid UTF-8, as a JSON string. It
+// finds the bytes to escape 8 at a time, so text between them is copied
+// whole.
+func appendString(dst, msg []byte) []byte {
+	dst = append(dst, '"')
+	for {
+		j := nextEscape(msg, 0)
+		dst = append(dst, msg[:j]...)
+		if j == len(msg) {
+			return append(dst, '"')
+		}
+		dst = appendEscape(dst, msg[j])
+		msg = msg[j+1:]
+	}
 }
 
 // appendName appends a group or stream name, valid UTF-8, as a JSON
