@@ -146,7 +146,7 @@ func (c collector) collectSinks(ch chan<- prometheus.Metric, counter func(*prome
 	var requests [len(cloudwatch.OutcomeNames)]int64
 	var buckets [len(cloudwatch.LatencyBuckets) + 1]int64
 	if c.a.sinks != nil {
-		for _, s := range c.a.sinks.sinks {
+		for _, s := range c.a.sinks.all() {
 			st := &s.Stats
 			sent += st.EventsSent.Load()
 			bytes += st.BytesSent.Load()

@@ -3,6 +3,8 @@ package agent
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"go.uber.org/zap"
@@ -23,13 +25,24 @@ type profiles struct {
 	ua     string
 	log    *zap.Logger
 
+	mu    sync.RWMutex // guards sinks and index: a reload adds profiles while senders deliver
 	sinks []*cloudwatch.Sink
 	index map[string]int
 }
 
 // Send delivers r through the sink of its profile.
 func (p *profiles) Send(ctx context.Context, r *pipeline.Request) error {
-	return p.sinks[r.Dest.Profile].Send(ctx, r)
+	p.mu.RLock()
+	sink := p.sinks[r.Dest.Profile]
+	p.mu.RUnlock()
+	return sink.Send(ctx, r)
+}
+
+// all returns the sinks made so far.
+func (p *profiles) all() []*cloudwatch.Sink {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return slices.Clone(p.sinks)
 }
 
 // For returns the profile index of a source, making its sink the first
@@ -40,6 +53,8 @@ func (p *profiles) For(ctx context.Context, sc config.Source) (int, error) {
 		role = p.cfg.AWS.AssumeRole
 	}
 	key := fmt.Sprintf("%+v|%+v", role, sc.Group)
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if i, ok := p.index[key]; ok {
 		return i, nil
 	}
@@ -48,6 +63,7 @@ func (p *profiles) For(ctx context.Context, sc config.Source) (int, error) {
 		AWS:         withRole(p.base, role, p.host),
 		Endpoint:    p.cfg.AWS.EndpointURL,
 		Concurrency: p.cfg.CloudWatch.Concurrency,
+		Compression: cloudwatch.Compression(p.cfg.CloudWatch.Compression),
 		Bodies:      p.bodies,
 		Group: cloudwatch.GroupSettings{
 			RetentionDays:      g.RetentionDays,

@@ -59,7 +59,7 @@ func (h *health) ready() (bool, string) {
 		return false, "starting"
 	}
 	if h.a.sinks != nil {
-		for _, s := range h.a.sinks.sinks {
+		for _, s := range h.a.sinks.all() {
 			if st := s.Status(); st.Failing {
 				return false, "delivery failing: " + st.Err
 			}

@@ -34,7 +34,7 @@ func (a *Agent) Counts() Counts {
 	c := Counts{Read: a.pipe.Stats.EventsIn.Load(), Dropped: make(map[string]int64)}
 	var sinks []*cloudwatch.Sink
 	if a.sinks != nil {
-		sinks = a.sinks.sinks
+		sinks = a.sinks.all()
 	} else {
 		c.Delivered = a.pipe.Stats.EventsOut.Load() // a dry run: printed
 	}
