@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/corral-logs/corral/internal/shared"
 )
 
 // corralBin is the binary built once for every test of this package.
@@ -49,14 +51,7 @@ func repoRoot(t testing.TB) string {
 // sample data and failure cases. In CI its absence fails the test.
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join(repoRoot(t), "..", "shared")
-	if _, err := os.Stat(filepath.Join(dir, "testdata")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test data not found at %s: %v", dir, err)
-		}
-		t.Skipf("shared test data not found at %s (it is checked out beside the repository)", dir)
-	}
-	return dir
+	return shared.Dir(t)
 }
 
 // process is a running corral.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -13,24 +12,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/klauspost/compress/gzip"
 
+	"github.com/corral-logs/corral/internal/shared"
 	"github.com/corral-logs/corral/parsers/record"
 )
-
-// shared returns a path in ../shared beside the repository, skipping when
-// it is missing (failing in CI).
-func shared(t testing.TB, elem ...string) string {
-	t.Helper()
-	path := filepath.Join(append([]string{"..", "..", "..", "shared"}, elem...)...)
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data %s not found: %v", path, err)
-		}
-		t.Skipf("shared data %s not found beside the repository", path)
-	}
-	return path
-}
 
 // expected is one entry of testdata/expected.json.
 type expected struct {
@@ -46,33 +31,11 @@ type expected struct {
 	ErrorCodes     []string       `json:"error_codes"`
 }
 
-func loadExpected(t *testing.T) map[string]expected {
-	t.Helper()
-	data, err := os.ReadFile(shared(t, "testdata", "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all map[string]expected
-	if err := json.Unmarshal(data, &all); err != nil {
-		t.Fatal(err)
-	}
-	return all
-}
-
 // read decodes a gzip file and reads every record, with copies of their
 // messages and fields.
 func read(t testing.TB, path string) ([]string, []*record.Record) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return readAll(t, gz)
+	return readAll(t, bytes.NewReader(shared.Gunzip(t, path)))
 }
 
 func readAll(t testing.TB, src io.Reader) ([]string, []*record.Record) {
@@ -100,7 +63,7 @@ func field(rec *record.Record, key string) string {
 }
 
 func TestSharedFiles(t *testing.T) {
-	all := loadExpected(t)
+	all := shared.Expected[expected](t)
 	n := 0
 	for rel, want := range all {
 		if !strings.HasPrefix(rel, "cloudtrail/") || !strings.HasSuffix(rel, ".json.gz") {
@@ -108,7 +71,7 @@ func TestSharedFiles(t *testing.T) {
 		}
 		n++
 		t.Run(filepath.Base(rel), func(t *testing.T) {
-			msgs, recs := read(t, shared(t, "testdata", rel))
+			msgs, recs := read(t, shared.Testdata(t, rel))
 			if len(msgs) != want.Events {
 				t.Fatalf("records = %d, want %d", len(msgs), want.Events)
 			}
@@ -175,7 +138,7 @@ func TestSharedFiles(t *testing.T) {
 // TestRecordFields checks the fields of the 5-record file's first record
 // and of an Insights record, which lacks eventName and userIdentity.
 func TestRecordFields(t *testing.T) {
-	dir := shared(t, "testdata", "cloudtrail", "AWSLogs", "111111111111")
+	dir := shared.Testdata(t, "cloudtrail", "AWSLogs", "111111111111")
 	_, recs := read(t, filepath.Join(dir, "CloudTrail", "us-east-1", "2025", "12", "31",
 		"111111111111_CloudTrail_us-east-1_20251231T2355Z_Q3v9XkP2mLr8TzW1.json.gz"))
 	want := [][2]string{
@@ -223,7 +186,7 @@ func TestRecordFields(t *testing.T) {
 // TestB38Object reads the CloudTrail object of case B38: two records, times
 // from eventTime.
 func TestB38Object(t *testing.T) {
-	msgs, recs := read(t, shared(t, "cases", "B38", "object-cloudtrail.json.gz"))
+	msgs, recs := read(t, shared.Case(t, "B38", "object-cloudtrail.json.gz"))
 	got := map[string]int64{}
 	for _, rec := range recs {
 		got[field(rec, "eventName")] = rec.Time
@@ -319,10 +282,10 @@ type smallReader struct{ r io.Reader }
 func (s *smallReader) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p), 7)]) }
 
 func TestReadBoundaries(t *testing.T) {
-	path := shared(t, "testdata", "cloudtrail", "AWSLogs", "111111111111", "CloudTrail", "us-west-2",
+	path := shared.Testdata(t, "cloudtrail", "AWSLogs", "111111111111", "CloudTrail", "us-west-2",
 		"2026", "01", "01", "111111111111_CloudTrail_us-west-2_20260101T0005Z_Zx4Yw6Vu8Ts0Rq2P.json.gz")
 	want, wantRecs := read(t, path)
-	data := gunzip(t, path)
+	data := shared.Gunzip(t, path)
 	got, gotRecs := readAll(t, iotestHalf(bytes.NewReader(data)))
 	if !cmp.Equal(got, want) {
 		t.Fatal("records differ when read 7 bytes at a time")
@@ -339,24 +302,6 @@ func TestReadBoundaries(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkStrings(t, m, wantRecs[0])
-}
-
-func gunzip(t testing.TB, path string) []byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := io.ReadAll(gz)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
 
 // checkStrings compares every top-level string member of m with rec.
@@ -452,10 +397,10 @@ func TestMemoryBoundedByRecord(t *testing.T) {
 }
 
 func BenchmarkReader(b *testing.B) {
-	path := shared(b, "testdata", "cloudtrail", "AWSLogs", "o-a1b2c3d4e5", "111111111111", "CloudTrail",
+	path := shared.Testdata(b, "cloudtrail", "AWSLogs", "o-a1b2c3d4e5", "111111111111", "CloudTrail",
 		"eu-west-1", "2026", "01", "01",
 		"111111111111_CloudTrail_eu-west-1_20260101T0010Z_H7nB2cD4fG6jK8mN.json.gz")
-	data := gunzip(b, path)
+	data := shared.Gunzip(b, path)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	var rec record.Record

@@ -2,37 +2,19 @@ package jsonl
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corral-logs/corral/internal/shared"
 	"github.com/corral-logs/corral/parsers/record"
 )
-
-// shared returns a path in ../shared beside the repository, skipping when
-// it is not there (failing in CI).
-func shared(t testing.TB, elem ...string) string {
-	t.Helper()
-	path := filepath.Join(append([]string{"..", "..", "..", "shared"}, elem...)...)
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data %s not found: %v", path, err)
-		}
-		t.Skipf("shared data %s not found beside the repository", path)
-	}
-	return path
-}
 
 // parseFile parses each line of the file at path with a fresh parser and
 // returns the results and, for Parsed lines, the fields.
 func parseFile(t *testing.T, path string) ([]record.Result, [][]field) {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := shared.ReadFile(t, path)
 	p := New()
 	var r record.Record
 	var results []record.Result
@@ -52,7 +34,7 @@ func parseFile(t *testing.T, path string) ([]record.Result, [][]field) {
 // TestAppJSONLog parses hostlogs/app-json.log: 10 lines, of which 9 (cut
 // off) and 10 (plain text) fail, as testdata/expected.json states.
 func TestAppJSONLog(t *testing.T) {
-	results, got := parseFile(t, filepath.Join(shared(t, "testdata"), "hostlogs", "app-json.log"))
+	results, got := parseFile(t, shared.Testdata(t, "hostlogs", "app-json.log"))
 	P, F := record.Parsed, record.Failed
 	if diff := cmp.Diff([]record.Result{P, P, P, P, P, P, P, P, F, F}, results); diff != "" {
 		t.Fatalf("results (-want +got):\n%s", diff)
@@ -88,7 +70,7 @@ func TestAppJSONLog(t *testing.T) {
 // 1 and 5 parse; the banner, the two halves of a string broken by a
 // newline and a truncated object fail, 4 failures in all.
 func TestB46MixedLines(t *testing.T) {
-	results, got := parseFile(t, filepath.Join(shared(t, "cases", "B46"), "mixed.jsonl"))
+	results, got := parseFile(t, shared.Case(t, "B46", "mixed.jsonl"))
 	P, F := record.Parsed, record.Failed
 	if diff := cmp.Diff([]record.Result{P, F, F, F, P, F}, results); diff != "" {
 		t.Fatalf("results (-want +got):\n%s", diff)

@@ -1,38 +1,14 @@
 package multiline
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/corral-logs/corral/internal/shared"
 )
-
-// shared returns a path in ../shared beside the repository, skipping when
-// it is not there (failing in CI).
-func shared(t testing.TB, elem ...string) string {
-	t.Helper()
-	path := filepath.Join(append([]string{"..", "..", "..", "shared"}, elem...)...)
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data %s not found: %v", path, err)
-		}
-		t.Skipf("shared data %s not found beside the repository", path)
-	}
-	return path
-}
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
 
 // messages returns the messages of the events in recs.
 func messages(recs []rec) []string {
@@ -49,7 +25,7 @@ func messages(recs []rec) []string {
 // last event, a stack trace, is held open until the caller flushes it
 // after the multiline timeout, and then is the 4 lines joined.
 func TestB22StackTraceFlushed(t *testing.T) {
-	input := readFile(t, filepath.Join(shared(t, "cases", "B22"), "stack.txt"))
+	input := shared.ReadFile(t, shared.Case(t, "B22", "stack.txt"))
 	start := regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} `) // from case.md
 	g := New(Rule{Start: start, MaxLines: 500, MaxBytes: 1 << 20})
 	var got []rec
@@ -83,7 +59,7 @@ func TestB22StackTraceFlushed(t *testing.T) {
 // lines that look like continuations but follow no start line are events
 // of their own.
 func TestB23ContinueOnlyInsideEvent(t *testing.T) {
-	input := readFile(t, filepath.Join(shared(t, "cases", "B23"), "ml.txt"))
+	input := shared.ReadFile(t, shared.Case(t, "B23", "ml.txt"))
 	rule := Rule{Start: regexp.MustCompile(`^Start$`), Continue: regexp.MustCompile(`^\s+`),
 		MaxLines: 500, MaxBytes: 1 << 20}
 	got, g := group(rule, input)
@@ -111,11 +87,7 @@ type hostlog struct {
 // with the start pattern the sample data names, and checks the lines of
 // every event against expected.json.
 func TestHostlogs(t *testing.T) {
-	dir := shared(t, "testdata")
-	var expected map[string]hostlog
-	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "expected.json")), &expected); err != nil {
-		t.Fatalf("read expected.json: %v", err)
-	}
+	expected := shared.Expected[hostlog](t)
 	for file, preset := range map[string]string{
 		"java-stacktrace.log":  "java",
 		"python-traceback.log": "python",
@@ -125,7 +97,7 @@ func TestHostlogs(t *testing.T) {
 		if !ok || len(want.LinesPerEvent) != want.Events {
 			t.Fatalf("expected.json has no usable entry for hostlogs/%s: %+v", file, want)
 		}
-		input := readFile(t, filepath.Join(dir, "hostlogs", file))
+		input := shared.ReadFile(t, shared.Testdata(t, "hostlogs", file))
 		presetRule, err := Preset(preset)
 		if err != nil {
 			t.Fatal(err)

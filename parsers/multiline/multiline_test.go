@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corral-logs/corral/internal/shared"
 	"github.com/corral-logs/corral/parsers/frame"
 )
 
@@ -168,7 +169,7 @@ func TestTruncatedLineInEvent(t *testing.T) {
 }
 
 func BenchmarkGrouper(b *testing.B) {
-	input := bytes.Repeat(readFile(b, shared(b, "testdata", "hostlogs", "java-stacktrace.log")), 100)
+	input := bytes.Repeat(shared.ReadFile(b, shared.Testdata(b, "hostlogs", "java-stacktrace.log")), 100)
 	rule, _ := Preset("java")
 	rule.MaxLines, rule.MaxBytes = 500, 1_048_550
 	b.SetBytes(int64(len(input)))

@@ -2,44 +2,19 @@ package syslog
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/corral-logs/corral/internal/shared"
 	"github.com/corral-logs/corral/parsers/record"
 	"github.com/corral-logs/corral/parsers/timestamp"
 )
 
-// shared returns a path in /work/shared, found beside the repository,
-// skipping the test when it is not there (failing in CI).
-func shared(t testing.TB, elem ...string) string {
-	t.Helper()
-	path := filepath.Join(append([]string{"..", "..", "..", "shared"}, elem...)...)
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data %s not found: %v", path, err)
-		}
-		t.Skipf("shared data %s not found beside the repository", path)
-	}
-	return path
-}
-
-// readLines returns the lines of a shared file, without terminators.
-func readLines(t testing.TB, elem ...string) []string {
-	t.Helper()
-	data, err := os.ReadFile(shared(t, elem...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-}
-
 // TestRFC3164HostLog reads the BSD sample across New Year at
 // 2026-01-01T00:05Z: lines 1-4 are from 2025-12-31, 5-12 from 2026.
 func TestRFC3164HostLog(t *testing.T) {
-	lines := readLines(t, "testdata", "hostlogs", "syslog-rfc3164.log")
+	lines := shared.ReadLines(t, shared.Testdata(t, "hostlogs", "syslog-rfc3164.log"))
 	web := host("web-01")
 	want := []parsed{
 		{join(web, app("systemd", "1")), 1767225595000,
@@ -70,7 +45,7 @@ func TestRFC3164HostLog(t *testing.T) {
 // TestRFC5424HostLog reads the RFC 5424 sample: a BOM before MSG, a line
 // of NILVALUEs, escapes in PARAM-VALUEs, zone offsets and fractions.
 func TestRFC5424HostLog(t *testing.T) {
-	lines := readLines(t, "testdata", "hostlogs", "syslog-rfc5424.log")
+	lines := shared.ReadLines(t, shared.Testdata(t, "hostlogs", "syslog-rfc5424.log"))
 	web := host("web-01")
 	want := []parsed{
 		{join(pri("34", "auth", "crit"), host("web-01.corp.invalid"), app("su", ""),
@@ -104,7 +79,7 @@ func TestRFC5424HostLog(t *testing.T) {
 // TestAuthHostLog reads rsyslog's high-precision sample: every line
 // parses, with the time parsers/timestamp reads from its first word.
 func TestAuthHostLog(t *testing.T) {
-	lines := readLines(t, "testdata", "hostlogs", "auth.log")
+	lines := shared.ReadLines(t, shared.Testdata(t, "hostlogs", "auth.log"))
 	if len(lines) != 15 {
 		t.Fatalf("auth.log has %d lines, want 15", len(lines))
 	}
@@ -162,8 +137,8 @@ func checkLines(t *testing.T, lines []string, want []parsed) {
 // timestamps get the year closest to the clock, on both sides of New
 // Year, and never year 0 or 1970.
 func TestCaseB25NewYear(t *testing.T) {
-	a := readLines(t, "cases", "B25", "newyear-a.txt")
-	b := readLines(t, "cases", "B25", "newyear-b.txt")
+	a := shared.ReadLines(t, shared.Case(t, "B25", "newyear-a.txt"))
+	b := shared.ReadLines(t, shared.Case(t, "B25", "newyear-b.txt"))
 	if len(a) != 2 || len(b) != 1 {
 		t.Fatalf("case files hold %d and %d lines, want 2 and 1", len(a), len(b))
 	}

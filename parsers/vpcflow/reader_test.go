@@ -2,33 +2,17 @@ package vpcflow
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/klauspost/compress/gzip"
 
+	"github.com/corral-logs/corral/internal/shared"
 	"github.com/corral-logs/corral/parsers/record"
 )
-
-// shared returns a path in ../shared beside the repository, skipping when
-// it is missing (failing in CI).
-func shared(t testing.TB, elem ...string) string {
-	t.Helper()
-	path := filepath.Join(append([]string{"..", "..", "..", "shared"}, elem...)...)
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data %s not found: %v", path, err)
-		}
-		t.Skipf("shared data %s not found beside the repository", path)
-	}
-	return path
-}
 
 // parsed is one record read, with a copy of its line and fields.
 type parsed struct {
@@ -56,24 +40,11 @@ func readAll(t testing.TB, src io.Reader) ([]parsed, *Reader) {
 
 func readGzip(t testing.TB, path string) ([]parsed, *Reader) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return readAll(t, gz)
+	return readAll(t, bytes.NewReader(shared.Gunzip(t, path)))
 }
 
 func TestSharedFiles(t *testing.T) {
-	data, err := os.ReadFile(shared(t, "testdata", "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all map[string]struct {
+	type entry struct {
 		Events   int            `json:"events"`
 		Fields   int            `json:"fields"`
 		Version  int            `json:"format_version"`
@@ -82,9 +53,7 @@ func TestSharedFiles(t *testing.T) {
 		MaxStart int64          `json:"max_start"`
 		BPA      int            `json:"reject_reason_BPA"`
 	}
-	if err := json.Unmarshal(data, &all); err != nil {
-		t.Fatal(err)
-	}
+	all := shared.Expected[entry](t)
 	n := 0
 	for rel, want := range all {
 		if !strings.HasPrefix(rel, "vpcflow/") {
@@ -92,7 +61,7 @@ func TestSharedFiles(t *testing.T) {
 		}
 		n++
 		t.Run(filepath.Base(rel), func(t *testing.T) {
-			recs, r := readGzip(t, shared(t, "testdata", rel))
+			recs, r := readGzip(t, shared.Testdata(t, rel))
 			if len(recs) != want.Events {
 				t.Fatalf("records = %d, want %d", len(recs), want.Events)
 			}
@@ -139,7 +108,7 @@ func TestSharedFiles(t *testing.T) {
 // TestCaseB42 is case B42: NODATA and SKIPDATA records keep their "-"
 // fields absent, neither 0 nor an error.
 func TestCaseB42(t *testing.T) {
-	recs, _ := readGzip(t, shared(t, "cases", "B42", "flow-v2.log.gz"))
+	recs, _ := readGzip(t, shared.Case(t, "B42", "flow-v2.log.gz"))
 	if len(recs) != 3 {
 		t.Fatalf("records = %d, want 3 (the header is not one)", len(recs))
 	}
@@ -250,18 +219,10 @@ func TestLongLineIsSkipped(t *testing.T) {
 }
 
 func BenchmarkReader(b *testing.B) {
-	path := shared(b, "testdata", "vpcflow", "AWSLogs", "111111111111", "vpcflowlogs", "us-east-1",
+	path := shared.Testdata(b, "vpcflow", "AWSLogs", "111111111111", "vpcflowlogs", "us-east-1",
 		"2026", "01", "01", "00",
 		"111111111111_vpcflowlogs_us-east-1_fl-0f9e8d7c6b5a40321_20260101T0005Z_7a3e9b12.log.gz")
-	f, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	gz, err := gzip.NewReader(bytes.NewReader(f))
-	if err != nil {
-		b.Fatal(err)
-	}
-	data, _ := io.ReadAll(gz)
+	data := shared.Gunzip(b, path)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	var rec record.Record

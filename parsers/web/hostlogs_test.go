@@ -1,44 +1,19 @@
 package web
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/corral-logs/corral/internal/shared"
 	"github.com/corral-logs/corral/parsers/record"
 )
-
-// shared returns a path in /work/shared, found beside the repository,
-// skipping the test when it is not there (failing in CI).
-func shared(t testing.TB, elem ...string) string {
-	t.Helper()
-	path := filepath.Join(append([]string{"..", "..", "..", "shared"}, elem...)...)
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data %s not found: %v", path, err)
-		}
-		t.Skipf("shared data %s not found beside the repository", path)
-	}
-	return path
-}
-
-// readLines returns the lines of a shared file, without terminators.
-func readLines(t testing.TB, elem ...string) []string {
-	t.Helper()
-	data, err := os.ReadFile(shared(t, elem...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-}
 
 // TestNginxAccessHostLog reads the nginx access sample with both parsers:
 // every line parses, with the time time.Parse reads; some lines are
 // checked field by field.
 func TestNginxAccessHostLog(t *testing.T) {
-	lines := readLines(t, "testdata", "hostlogs", "nginx-access.log")
+	lines := shared.ReadLines(t, shared.Testdata(t, "hostlogs", "nginx-access.log"))
 	if len(lines) != 20 {
 		t.Fatalf("nginx-access.log has %d lines, want 20", len(lines))
 	}
@@ -87,7 +62,7 @@ func TestNginxAccessHostLog(t *testing.T) {
 
 // TestNginxErrorHostLog reads every line of the nginx error sample.
 func TestNginxErrorHostLog(t *testing.T) {
-	lines := readLines(t, "testdata", "hostlogs", "nginx-error.log")
+	lines := shared.ReadLines(t, shared.Testdata(t, "hostlogs", "nginx-error.log"))
 	fields := func(level, pid, conn string) [][2]string {
 		f := [][2]string{{"level", level}, {"pid", pid}, {"tid", pid}}
 		if conn != "" {

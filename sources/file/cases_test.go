@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/corral-logs/corral/internal/shared"
 	"github.com/corral-logs/corral/pipeline"
 	"github.com/corral-logs/corral/pipeline/process"
 )
@@ -23,31 +24,8 @@ import (
 // of area "parsing") in the shared failure cases, ../shared/cases, each
 // named after its case.
 
-// sharedCase returns the folder of a shared failure case, skipping when
-// the shared folder is not beside the repository (failing in CI).
-func sharedCase(t *testing.T, id string) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "cases", id)
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared case %s not found: %v", id, err)
-		}
-		t.Skipf("shared case %s not found beside the repository", id)
-	}
-	return dir
-}
-
-func readLines(t *testing.T, path string) []string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-}
-
 func TestB01OverwrittenInPlace(t *testing.T) {
-	want := readLines(t, filepath.Join(sharedCase(t, "B01"), "expected.txt"))
+	want := shared.ReadLines(t, shared.Case(t, "B01", "expected.txt"))
 	h := newHarness(t, nil)
 	h.opts.Paths = []string{h.path("test.log")}
 	h.start()
@@ -147,12 +125,12 @@ func TestB07RotationWhileStopped(t *testing.T) {
 }
 
 func TestB08TruncatedWhileStopped(t *testing.T) {
-	dir := sharedCase(t, "B08")
+	dir := shared.Case(t, "B08")
 	h := newHarness(t, nil)
 	old, _ := os.ReadFile(filepath.Join(dir, "old.txt"))
 	h.write("app.log", string(old))
 	h.start()
-	oldLines := readLines(t, filepath.Join(dir, "old.txt"))
+	oldLines := shared.ReadLines(t, filepath.Join(dir, "old.txt"))
 	h.waitFor("app.log", oldLines, 5*time.Second)
 	h.stop()
 	newData, _ := os.ReadFile(filepath.Join(dir, "new.txt"))
@@ -160,7 +138,8 @@ func TestB08TruncatedWhileStopped(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.start()
-	h.waitFor("app.log", append(oldLines, readLines(t, filepath.Join(dir, "new.txt"))...), 5*time.Second)
+	newLines := shared.ReadLines(t, filepath.Join(dir, "new.txt"))
+	h.waitFor("app.log", append(oldLines, newLines...), 5*time.Second)
 }
 
 func TestB11IdleFileKeepsItsPosition(t *testing.T) {
@@ -181,10 +160,7 @@ func TestB11IdleFileKeepsItsPosition(t *testing.T) {
 }
 
 func TestB13CorruptCheckpoint(t *testing.T) {
-	nul, err := os.ReadFile(filepath.Join(sharedCase(t, "B13"), "nul-116.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	nul := shared.ReadFile(t, shared.Case(t, "B13", "nul-116.bin"))
 	for _, variant := range []string{"nul", "half"} {
 		t.Run(variant, func(t *testing.T) {
 			h := newHarness(t, nil)
@@ -287,10 +263,7 @@ func TestB18CRLF(t *testing.T) {
 }
 
 func TestB21EmptyLines(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(sharedCase(t, "B21"), "empty.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := shared.ReadFile(t, shared.Case(t, "B21", "empty.bin"))
 	h := newHarness(t, nil)
 	h.write("e.log", string(data))
 	h.start()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corral-logs/corral/internal/shared"
 	"github.com/corral-logs/corral/parsers/frame"
 	"github.com/corral-logs/corral/parsers/multiline"
 )
@@ -16,7 +17,7 @@ import (
 // language's preset: every trace is one event, with the line counts the
 // test data's README gives.
 func TestMultilineStackTraces(t *testing.T) {
-	hostlogs := filepath.Join(filepath.Dir(sharedCase(t, "B22")), "..", "testdata", "hostlogs")
+	hostlogs := shared.Testdata(t, "hostlogs")
 	tests := []struct {
 		preset, file string
 		lines        []int
@@ -74,10 +75,7 @@ func equalInts(a, b []int) bool {
 // after the multiline timeout without more input, and a stop ships an
 // open event at once.
 func TestB22MultilineTimeoutAndStop(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(sharedCase(t, "B22"), "stack.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := shared.ReadFile(t, shared.Case(t, "B22", "stack.txt"))
 	rule := multiline.Rule{Start: mustRegexp(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} `), MaxLines: 500, MaxBytes: 1 << 20}
 	want := []string{
 		"2026-03-20 10:00:00 INFO start",

@@ -15,6 +15,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/corral-logs/corral/internal/shared"
 	"github.com/corral-logs/corral/pipeline"
 )
 
@@ -22,22 +23,22 @@ import (
 // deleted once and logged once at info; the object after them gives its 2
 // records, at their eventTime.
 func TestCaseB38(t *testing.T) {
-	dir := shared(t, "cases", "B38")
+	dir := shared.Case(t, "B38")
 	e := newEnv(t, 3)
 	bucket := e.bucket("demo-trail")
 	rename := func(file string) string {
-		return strings.ReplaceAll(string(readFile(t, filepath.Join(dir, file))), "demo-trail-bucket-0001", bucket)
+		return strings.ReplaceAll(string(shared.ReadFile(t, filepath.Join(dir, file))), "demo-trail-bucket-0001", bucket)
 	}
 	var created struct {
 		Records []struct {
 			S3 struct{ Object struct{ Key string } }
 		}
 	}
-	if err := json.Unmarshal(readFile(t, filepath.Join(dir, "sqs-object-created.json")), &created); err != nil {
+	if err := json.Unmarshal(shared.ReadFile(t, filepath.Join(dir, "sqs-object-created.json")), &created); err != nil {
 		t.Fatal(err)
 	}
 	key := created.Records[0].S3.Object.Key
-	object := readFile(t, filepath.Join(dir, "object-cloudtrail.json.gz"))
+	object := shared.ReadFile(t, filepath.Join(dir, "object-cloudtrail.json.gz"))
 	e.put(bucket, key, object)
 	for _, f := range []string{"sqs-test-event.json", "sqs-sns-wrapped-test-event.json", "sqs-object-created.json"} {
 		e.send(rename(f))
@@ -106,13 +107,13 @@ func recordsOf(t *testing.T, gz []byte) map[string]json.RawMessage {
 // message is not deleted, is retried no sooner than the visibility timeout
 // and ends in the dead-letter queue.
 func TestCaseB41(t *testing.T) {
-	dir := shared(t, "cases", "B41")
+	dir := shared.Case(t, "B41")
 	e := newEnv(t, 2)
 	bucket := e.bucket("b41")
 	names := []string{"empty", "plain", "valid", "corrupt"}
 	for _, n := range names {
 		key := "logs/" + n + ".log.gz"
-		e.put(bucket, key, readFile(t, filepath.Join(dir, n+".log.gz")))
+		e.put(bucket, key, shared.ReadFile(t, filepath.Join(dir, n+".log.gz")))
 		e.notify(bucket, key)
 	}
 
@@ -157,7 +158,7 @@ func TestCaseB42(t *testing.T) {
 	e := newEnv(t, 3)
 	bucket := e.bucket("b42")
 	key := "AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/03/20/flow-v2.log.gz"
-	e.put(bucket, key, readFile(t, shared(t, "cases", "B42", "flow-v2.log.gz")))
+	e.put(bucket, key, shared.ReadFile(t, shared.Case(t, "B42", "flow-v2.log.gz")))
 	e.notify(bucket, key)
 
 	sk := newSink(t)

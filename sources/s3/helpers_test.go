@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -78,29 +77,6 @@ func startMoto(t *testing.T) *motoserver.Server {
 		t.Fatalf("start moto: %v", motoErr)
 	}
 	return moto
-}
-
-// shared returns a path in ../shared beside the repository, skipping when
-// it is missing (failing in CI).
-func shared(t testing.TB, elem ...string) string {
-	t.Helper()
-	path := filepath.Join(append([]string{"..", "..", "..", "shared"}, elem...)...)
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data %s not found: %v", path, err)
-		}
-		t.Skipf("shared data %s not found beside the repository", path)
-	}
-	return path
-}
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
 
 // env is one test's buckets and queues in moto.

@@ -8,23 +8,23 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/corral-logs/corral/internal/shared"
 )
 
 // TestNoticeShapes reads every notification body of the shared test data
 // and checks the objects it names against expected.json.
 func TestNoticeShapes(t *testing.T) {
-	var all map[string]struct {
+	type entry struct {
 		Kind    string          `json:"kind"`
 		Objects json.RawMessage `json:"objects"`
 	}
-	if err := json.Unmarshal(readFile(t, shared(t, "testdata", "expected.json")), &all); err != nil {
-		t.Fatal(err)
-	}
-	files, err := filepath.Glob(filepath.Join(shared(t, "testdata", "s3-notifications"), "*"))
+	all := shared.Expected[entry](t)
+	files, err := filepath.Glob(filepath.Join(shared.Testdata(t, "s3-notifications"), "*"))
 	if err != nil || len(files) != 12 {
 		t.Fatalf("notification files: %d, %v; want 12", len(files), err)
 	}
-	files = append(files, shared(t, "testdata", "cloudtrail", "s3-test-event.json"))
+	files = append(files, shared.Testdata(t, "cloudtrail", "s3-test-event.json"))
 	for _, path := range files {
 		rel := filepath.Base(filepath.Dir(path)) + "/" + filepath.Base(path)
 		t.Run(filepath.Base(path), func(t *testing.T) {
@@ -32,7 +32,7 @@ func TestNoticeShapes(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s not in expected.json", rel)
 			}
-			n, err := parseNotice(readFile(t, path))
+			n, err := parseNotice(shared.ReadFile(t, path))
 			if want.Kind == "sqs-body-invalid" {
 				if !errors.Is(err, errNotNotification) {
 					t.Errorf("error = %v, want errNotNotification", err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corral-logs/corral/internal/shared"
 	"github.com/corral-logs/corral/pipeline"
 )
 
@@ -20,7 +21,7 @@ func TestPollReadsLateKeysOnce(t *testing.T) {
 	e.put(bucket, "logs/b.log", []byte("b1\nb2\n"))
 	e.put(bucket, "logs/d.log", []byte("d1\n"))
 	e.put(bucket, "other/x.log", []byte("not under the prefix\n"))
-	e.put(bucket, "logs/corrupt.log.gz", readFile(t, shared(t, "cases", "B41", "corrupt.log.gz")))
+	e.put(bucket, "logs/corrupt.log.gz", shared.ReadFile(t, shared.Case(t, "B41", "corrupt.log.gz")))
 
 	poll := func() *Poll { return &Poll{Bucket: bucket, Prefix: "logs/", Interval: 50 * time.Millisecond} }
 	sk := newSink(t)

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/corral-logs/corral/internal/shared"
 	"github.com/corral-logs/corral/pipeline"
 )
 
@@ -24,12 +25,10 @@ const (
 // folder (cloudtrail or vpcflow), by key.
 func expectedCounts(t *testing.T, folder string) map[string]int {
 	t.Helper()
-	var all map[string]struct {
+	type entry struct {
 		Events int `json:"events"`
 	}
-	if err := json.Unmarshal(readFile(t, shared(t, "testdata", "expected.json")), &all); err != nil {
-		t.Fatal(err)
-	}
+	all := shared.Expected[entry](t)
 	out := map[string]int{}
 	for rel, v := range all {
 		if key, ok := strings.CutPrefix(rel, folder+"/"); ok && strings.HasPrefix(key, "AWSLogs/") {
@@ -43,14 +42,14 @@ func expectedCounts(t *testing.T, folder string) map[string]int {
 // its path below the folder, and returns the keys.
 func (e *env) upload(folder, bucket string) []string {
 	e.t.Helper()
-	root := shared(e.t, "testdata", folder)
+	root := shared.Testdata(e.t, folder)
 	var keys []string
 	err := filepath.WalkDir(filepath.Join(root, "AWSLogs"), func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		key, _ := filepath.Rel(root, path)
-		e.put(bucket, filepath.ToSlash(key), readFile(e.t, path))
+		e.put(bucket, filepath.ToSlash(key), shared.ReadFile(e.t, path))
 		keys = append(keys, filepath.ToSlash(key))
 		return nil
 	})
@@ -63,7 +62,7 @@ func (e *env) upload(folder, bucket string) []string {
 // body returns a shared notification body with its buckets renamed.
 func (e *env) body(name string, buckets map[string]string) string {
 	e.t.Helper()
-	b := string(readFile(e.t, shared(e.t, "testdata", "s3-notifications", name)))
+	b := string(shared.ReadFile(e.t, shared.Testdata(e.t, "s3-notifications", name)))
 	for from, to := range buckets {
 		b = strings.ReplaceAll(b, from, to)
 	}
@@ -167,7 +166,7 @@ func TestVPCFlowFromQueue(t *testing.T) {
 	names := map[string]string{flowBucket: bucket}
 	e.upload("vpcflow", bucket)
 	special := "custom/app logs/2026/01/01/web+api (eu)/café ünïcode #1.log.gz"
-	e.put(bucket, special, readFile(t, shared(t, "cases", "B42", "flow-v2.log.gz")))
+	e.put(bucket, special, shared.ReadFile(t, shared.Case(t, "B42", "flow-v2.log.gz")))
 	for _, name := range []string{
 		"sqs-s3-objectcreated-two-records.json",
 		"sqs-s3-objectcreated-hive-key.json",
