@@ -27,6 +27,16 @@ type parser interface {
 	Flush(r *record.Record) bool
 }
 
+// runTest is a case of TestCRI or TestDocker: lines fed to a parser whose
+// MaxBytes is max, the event each makes and the records Flush returns.
+type runTest struct {
+	name    string
+	max     int
+	lines   []string
+	want    []event
+	flushed []event
+}
+
 // got returns what r holds after a call that returned res.
 func got(p parser, res record.Result, r *record.Record) event {
 	e := event{Result: res, Holding: p.Holding()}
@@ -60,6 +70,39 @@ func run(t *testing.T, p parser, lines []string) (parsed, flushed []event) {
 		t.Errorf("Holding() after Flush returned false")
 	}
 	return parsed, flushed
+}
+
+// benchParse measures p parsing line, a whole line that makes a record.
+func benchParse(b *testing.B, p parser, line string) {
+	var r record.Record
+	in := []byte(line)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if p.Parse(in, &r) != record.Parsed {
+			b.Fatal("not parsed")
+		}
+	}
+}
+
+// checkNoAllocs checks that p parses lines, once its buffers have grown,
+// without allocating.
+func checkNoAllocs(t *testing.T, p parser, lines ...string) {
+	t.Helper()
+	var r record.Record
+	in := make([][]byte, len(lines))
+	for i, l := range lines {
+		in[i] = []byte(l)
+		p.Parse(in[i], &r) // grow the buffers
+	}
+	n := testing.AllocsPerRun(100, func() {
+		for _, l := range in {
+			p.Parse(l, &r)
+		}
+	})
+	if n != 0 {
+		t.Errorf("Parse allocates %v times per %d lines, want 0", n, len(lines))
+	}
 }
 
 // ms returns an RFC 3339 time in Unix milliseconds.

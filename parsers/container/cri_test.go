@@ -19,13 +19,7 @@ var (
 	errs    = pairs{{"stream", "stderr"}}
 )
 
-var criTests = []struct {
-	name    string
-	max     int
-	lines   []string
-	want    []event
-	flushed []event
-}{
+var criTests = []runTest{
 	{name: "whole lines",
 		lines: []string{t1 + " stdout F hello world", t2 + " stderr F oops", t3 + " stdout F   padded "},
 		want: []event{{P, ms(t1), "hello world", out, false}, {P, ms(t2), "oops", errs, false},
@@ -110,32 +104,8 @@ func TestCRIDefaultCap(t *testing.T) {
 const benchCRI = t1 + ` stdout F 2026-01-01T00:00:01.010Z INFO orders/handler.go:31 request done ` +
 	`method=GET path=/api/v1/orders/42 status=200 duration_ms=12.5 user=1001 request_id=8b7e1c2a-5d1f`
 
-func BenchmarkCRI(b *testing.B) {
-	p := NewCRI()
-	var r record.Record
-	line := []byte(benchCRI)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(line)))
-	for b.Loop() {
-		if p.Parse(line, &r) != record.Parsed {
-			b.Fatal("not parsed")
-		}
-	}
-}
+func BenchmarkCRI(b *testing.B) { benchParse(b, NewCRI(), benchCRI) }
 
 func TestCRIAllocatesNothing(t *testing.T) {
-	p := NewCRI()
-	var r record.Record
-	lines := [][]byte{[]byte(benchCRI), []byte(t1 + " stderr P a"), []byte(t2 + " stderr F b")}
-	for _, l := range lines {
-		p.Parse(l, &r) // grow the buffers
-	}
-	n := testing.AllocsPerRun(100, func() {
-		for _, l := range lines {
-			p.Parse(l, &r)
-		}
-	})
-	if n != 0 {
-		t.Errorf("Parse allocates %v times per 3 lines, want 0", n)
-	}
+	checkNoAllocs(t, NewCRI(), benchCRI, t1+" stderr P a", t2+" stderr F b")
 }

@@ -2,8 +2,6 @@ package container
 
 import (
 	"testing"
-
-	"github.com/corral-logs/corral/parsers/record"
 )
 
 // dl returns a Docker json-file line; log is JSON string content, escapes
@@ -12,13 +10,7 @@ func dl(log, stream, time string) string {
 	return `{"log":"` + log + `","stream":"` + stream + `","time":"` + time + `"}`
 }
 
-var dockerTests = []struct {
-	name    string
-	max     int
-	lines   []string
-	want    []event
-	flushed []event
-}{
+var dockerTests = []runTest{
 	{name: "whole lines",
 		lines: []string{dl(`hello world\n`, "stdout", t1), dl(`oops \"quoted\"\t\u00e9\n`, "stderr", t2),
 			dl(`\n`, "stdout", t3)},
@@ -86,33 +78,8 @@ const benchDocker = `{"log":"2026-01-01T00:00:01.010Z INFO request done method=G
 	`path=/api/v1/orders/42 status=200 duration_ms=12.5 user=1001 \"cached\"\n",` +
 	`"stream":"stdout","time":"2024-01-02T03:04:05.123456789Z"}`
 
-func BenchmarkDocker(b *testing.B) {
-	p := NewDocker()
-	var r record.Record
-	line := []byte(benchDocker)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(line)))
-	for b.Loop() {
-		if p.Parse(line, &r) != record.Parsed {
-			b.Fatal("not parsed")
-		}
-	}
-}
+func BenchmarkDocker(b *testing.B) { benchParse(b, NewDocker(), benchDocker) }
 
 func TestDockerAllocatesNothing(t *testing.T) {
-	p := NewDocker()
-	var r record.Record
-	lines := [][]byte{[]byte(benchDocker), []byte(dl(`a`, "stderr", t1)),
-		[]byte(dl(`b\n`, "stderr", t2))}
-	for _, l := range lines {
-		p.Parse(l, &r) // grow the buffers
-	}
-	n := testing.AllocsPerRun(100, func() {
-		for _, l := range lines {
-			p.Parse(l, &r)
-		}
-	})
-	if n != 0 {
-		t.Errorf("Parse allocates %v times per 3 lines, want 0", n)
-	}
+	checkNoAllocs(t, NewDocker(), benchDocker, dl(`a`, "stderr", t1), dl(`b\n`, "stderr", t2))
 }
