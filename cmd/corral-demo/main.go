@@ -76,6 +76,7 @@ aws:
 cloudwatch:
   log_group: /corral/{hostname}
   flush_interval: 500ms
+  compression: none                    # moto answers gzip bodies with HTTP 500; CloudWatch Logs takes them
 sources:
   - type: file
     paths: [%s]
