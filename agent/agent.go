@@ -81,6 +81,7 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, o Options) (*
 		}
 		dry := *cfg
 		dry.StateDir = dir
+		dry.Server.Listen = config.ServerOff // a dry run next to a running agent must not take its port
 		cfg = &dry
 	}
 	if err := os.MkdirAll(cfg.StateDir, 0o750); err != nil {
@@ -242,6 +243,9 @@ func (a *Agent) Run(ctx context.Context) error {
 			zap.Int64("events", undelivered))
 	}
 	a.log.Info("corral stopped", a.Counts().fields()...)
+	if a.dryRun {
+		os.RemoveAll(a.cfg.StateDir) // the dry run's own temporary checkpoints
+	}
 	if runErr != nil {
 		return runErr
 	}
