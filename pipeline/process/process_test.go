@@ -134,6 +134,9 @@ func TestLine(t *testing.T) {
 				{"/fb", "fb", 7, "plain"},
 				{"/app/a_b", "c_d-x", 7, "svc=a:b level=c*d"},
 			}, [4]int64{1, 0, 3, 0}},
+		{"a null field is no name", Options{NewParser: func() record.Parser { return nullLevel{} }}, Input{
+			Group: static("/g"), Stream: Template{{Text: "level", Field: true}}, FallbackGroup: "/fb", FallbackStream: "fb",
+		}, []string{"x"}, []event{{"/g", "fb", 7, "x"}}, [4]int64{0, 0, 1, 0}},
 		{"redaction comes before parsing", Options{NewParser: kv, Redact: secrets{}}, Input{
 			Group: static("/g"), Stream: Template{{Text: "pw", Field: true}},
 		}, []string{"pw=hunter2 msg=x"},
@@ -176,6 +179,15 @@ func sortByDest() cmp.Option {
 }
 
 func less(a, b event) bool { return a.Group+"\x00"+a.Stream < b.Group+"\x00"+b.Stream }
+
+// nullLevel parses every line into {"level": null}.
+type nullLevel struct{}
+
+func (nullLevel) Parse(_ []byte, r *record.Record) record.Result {
+	r.Reset()
+	r.Add([]byte("level"), []byte("null"), record.JSON)
+	return record.Parsed
+}
 
 // unwrap is a container-like format: "empty" has an empty body.
 type unwrap struct{}

@@ -93,11 +93,12 @@ func expand(dst []byte, t Template, rec *record.Record) ([]byte, bool) {
 			continue
 		}
 		var v []byte
+		var kind record.Kind
 		found := false
 		if rec != nil {
-			v, _, found = rec.Get(p.Text)
+			v, kind, found = rec.Get(p.Text)
 		}
-		if !found || len(v) == 0 {
+		if !found || len(v) == 0 || kind == record.JSON && string(v) == "null" {
 			ok = false
 			continue
 		}
