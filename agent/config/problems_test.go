@@ -145,8 +145,12 @@ func TestParseProblems(t *testing.T) {
 		{"bad exclude_lines", "sources:\n  - paths: [/x]\n    exclude_lines: ['a(']\n",
 			[]string{"corral.yaml:3: sources[0].exclude_lines[0]: invalid regular expression: " +
 				"error parsing regexp: missing closing ): `a(`"}},
-		{"field template without parser", "sources: [{paths: [/x], log_stream: '{field.level}'}]\n",
-			[]string{`corral.yaml:1: sources[0].parser: log_group or log_stream uses {field.…}, which needs a parser`}},
+		{"field template without parser", "sources:\n  - paths: [/x]\n    log_stream: '{field.level}'\n",
+			[]string{`corral.yaml:3: sources[0].log_stream: uses {field.…}, which needs a parser`}},
+		{"field the pattern does not name", "sources:\n  - paths: [/x]\n    parser: regex\n" +
+			"    pattern: '^(?P<level>\\w+) (?P<msg>.*)'\n    log_group: /a/{field.lvl}\n",
+			[]string{`corral.yaml:5: sources[0].log_group: uses {field.lvl}, but pattern has no group named lvl ` +
+				`(it has level, msg)`}},
 		{"field in fallback", "sources: [{paths: [/x], parser: json, fallback_stream: '{field.a}'}]\n",
 			[]string{`corral.yaml:1: sources[0].fallback_stream: unknown placeholder {field.a} (known: hostname, ` +
 				`instance_id, region, availability_zone, account_id, instance_type, image_id, ecs_cluster, ` +

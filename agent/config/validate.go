@@ -465,8 +465,31 @@ func (c *checker) processing(s *Source, p string, labels map[string]string) {
 	allowed = slices.DeleteFunc(slices.Clone(allowed), func(n string) bool { return n == FieldPlaceholder })
 	c.template(&s.FallbackGroup, &s.FallbackGroupTemplate, p+".fallback_group", defaultFallbackGroup, allowed)
 	c.template(&s.FallbackStream, &s.FallbackStreamTemplate, p+".fallback_stream", defaultFallbackStream, allowed)
-	if (s.GroupTemplate.HasFields() || s.StreamTemplate.HasFields()) && (s.Parser == ParserNone || s.Parser == ParserLines) {
-		c.add(p+".parser", "log_group or log_stream uses {field.…}, which needs a parser")
+	for _, t := range []struct {
+		key  string
+		tmpl Template
+	}{{"log_group", s.GroupTemplate}, {"log_stream", s.StreamTemplate}} {
+		if !t.tmpl.HasFields() {
+			continue
+		}
+		if s.Parser == ParserNone || s.Parser == ParserLines {
+			c.add(p+"."+t.key, "uses {field.…}, which needs a parser")
+			continue
+		}
+		if s.Parser != ParserRegex {
+			continue
+		}
+		re, err := regexp.Compile(s.Pattern)
+		if err != nil {
+			continue // reported at pattern
+		}
+		groups := slices.DeleteFunc(re.SubexpNames(), func(n string) bool { return n == "" })
+		for _, name := range t.tmpl.Names() {
+			if f, ok := strings.CutPrefix(name, FieldPrefix); ok && !slices.Contains(groups, f) {
+				c.add(p+"."+t.key, "uses {%s}, but pattern has no group named %s (it has %s)",
+					name, f, strings.Join(groups, ", "))
+			}
+		}
 	}
 }
 
