@@ -46,7 +46,7 @@ var (
 		"PutLogEvents attempts by outcome: ok, throttled, server_error, network, auth, not_found, invalid.",
 		[]string{"outcome"}, nil)
 	descRetries = prometheus.NewDesc("corral_request_retries_total",
-		"PutLogEvents attempts that were retries.", nil, nil)
+		"PutLogEvents attempts that failed and were tried again.", nil, nil)
 	descLatency = prometheus.NewDesc("corral_request_duration_seconds",
 		"Time of PutLogEvents attempts.", nil, nil)
 	descBudgetUsed = prometheus.NewDesc("corral_buffer_used_bytes",

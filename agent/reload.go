@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -35,8 +36,10 @@ func (a *Agent) reload(ctx context.Context, next *config.Config, failed chan<- e
 	cur, nxt := reflect.ValueOf(a.cfg).Elem(), reflect.ValueOf(next).Elem()
 	for _, name := range restartOnly {
 		if !reflect.DeepEqual(cur.FieldByName(name).Interface(), nxt.FieldByName(name).Interface()) {
+			f, _ := cur.Type().FieldByName(name)
+			key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 			a.log.Warn("config reload: this section changed and applies at the next start",
-				zap.String("section", name))
+				zap.String("section", key))
 		}
 	}
 	red := a.redactor
@@ -114,7 +117,8 @@ func (a *Agent) reload(ctx context.Context, next *config.Config, failed chan<- e
 		started++
 	}
 	a.log.Info("config reloaded", zap.Int("sources", len(next.Sources)),
-		zap.Int("started", started), zap.Int("stopped", len(stops)))
+		zap.Int("started", started), zap.Int("stopped", len(stops)), zap.Strings("stopped_sources", stops),
+		zap.Strings("started_sources", names(starts)))
 }
 
 // build makes the source sc describes.
@@ -159,6 +163,15 @@ func (a *Agent) stop(name string) {
 	a.names = append(a.names[:i:i], a.names[i+1:]...)
 	delete(a.procStats, name)
 	a.mu.Unlock()
+}
+
+// names returns the sources' names.
+func names(sources []config.Source) []string {
+	out := make([]string, len(sources))
+	for i, sc := range sources {
+		out[i] = sc.Name
+	}
+	return out
 }
 
 // replaceSource puts sc in place of the source of its name.
