@@ -202,6 +202,13 @@ func checkHardened(t *testing.T, c types.ContainerDefinition) (uid, gid int) {
 	return uid, gid
 }
 
+// The README's accounts: the task runs in the workload account and ships
+// to the logs account.
+const (
+	workloadAccount = "111111111111"
+	logsAccount     = "222222222222"
+)
+
 // checkConfig parses the corral config at file with corral's own parser,
 // and checks that it keeps state in stateDir and reads only under the
 // given directories.
@@ -221,6 +228,9 @@ func checkConfig(t *testing.T, file, stateDir string, readable ...string) {
 	if cfg.AWS.AssumeRole == nil || cfg.AWS.AssumeRole.ExternalID == "" {
 		t.Errorf("%s: no aws.assume_role with an external_id: logs would stay in the task's account",
 			file)
+	} else if !strings.HasPrefix(cfg.AWS.AssumeRole.RoleARN, "arn:aws:iam::"+logsAccount+":") {
+		t.Errorf("%s: assumes %s, want the shipper role in the logs account %s",
+			file, cfg.AWS.AssumeRole.RoleARN, logsAccount)
 	}
 	for _, sc := range cfg.Sources {
 		for _, p := range sc.Paths {
@@ -249,6 +259,9 @@ func TestDaemonTask(t *testing.T) {
 	task, exec := deref(td.TaskRoleArn), deref(td.ExecutionRoleArn)
 	if task == "" || exec == "" || task == exec {
 		t.Errorf("taskRoleArn %q and executionRoleArn %q must both be set and differ", task, exec)
+	}
+	if !strings.HasPrefix(task, "arn:aws:iam::"+workloadAccount+":") {
+		t.Errorf("taskRoleArn %s, want a role of the workload account %s, where the task runs", task, workloadAccount)
 	}
 
 	c := container(t, &td, "corral")
@@ -315,6 +328,9 @@ func TestSidecarTask(t *testing.T) {
 	task, exec := deref(td.TaskRoleArn), deref(td.ExecutionRoleArn)
 	if task == "" || exec == "" || task == exec {
 		t.Errorf("taskRoleArn %q and executionRoleArn %q must both be set and differ", task, exec)
+	}
+	if !strings.HasPrefix(task, "arn:aws:iam::"+workloadAccount+":") {
+		t.Errorf("taskRoleArn %s, want a role of the workload account %s, where the task runs", task, workloadAccount)
 	}
 	app := container(t, &td, "app")
 	corral := container(t, &td, "corral")
