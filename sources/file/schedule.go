@@ -85,8 +85,7 @@ func (s *Source) wakeFile(t *tailer) {
 // acquireFD takes a descriptor slot for a reader, asking the Run
 // goroutine to close an idle file when none is free.
 func (s *Source) acquireFD(ctx context.Context) error {
-	if s.fds.TryAcquire(1) {
-		s.Stats.Open.Add(1)
+	if s.tryAcquireFD() {
 		return nil
 	}
 	s.fdWaiting.Add(1)
@@ -101,6 +100,21 @@ func (s *Source) acquireFD(ctx context.Context) error {
 	s.Stats.Open.Add(1)
 	return nil
 }
+
+// tryAcquireFD takes a descriptor slot if one is free.
+func (s *Source) tryAcquireFD() bool {
+	if !s.fds.TryAcquire(1) {
+		return false
+	}
+	s.Stats.Open.Add(1)
+	return true
+}
+
+// heldFDs is how many descriptors tailers may hold: max_open_files less
+// the one the Run goroutine uses for a moment to identify a new or
+// rotated file, so that the source never holds more than the cap. With
+// a cap of 1 that one is shared, and a scan may briefly hold a second.
+func heldFDs(maxOpen int) int { return max(1, maxOpen-1) }
 
 func (s *Source) releaseFD() {
 	s.Stats.Open.Add(-1)

@@ -195,7 +195,7 @@ func New(opts Options) (*Source, error) {
 		watchedOK:  make(map[string]bool),
 		compressed: make(map[fileKey]bool),
 		ready:      make(chan struct{}),
-		fds:        semaphore.NewWeighted(int64(opts.MaxOpenFiles)),
+		fds:        semaphore.NewWeighted(int64(heldFDs(opts.MaxOpenFiles))),
 		needFD:     make(chan struct{}, 1),
 		work:       make(chan *tailer),
 		serviced:   make(chan result),
@@ -428,20 +428,20 @@ func (s *Source) start(ctx context.Context, path string, key fileKey, startup, n
 		// A compressed file a path names: read once, decompressed, its
 		// offsets counting decompressed bytes. It keeps its descriptor
 		// while it is read, so it waits for a free one.
-		if !s.fds.TryAcquire(1) {
+		if !s.tryAcquireFD() {
 			f.Close()
 			return nil // the next scan tries again
 		}
 		if z, err = decompress(f, format, offset); err != nil {
 			f.Close()
-			s.fds.Release(1)
+			s.releaseFD()
 			return err
 		}
 	} else if _, err := f.Seek(offset, io.SeekStart); err != nil {
 		f.Close()
 		return fmt.Errorf("seek: %w", err)
 	}
-	if z == nil && !s.fds.TryAcquire(1) {
+	if z == nil && !s.tryAcquireFD() {
 		// At max_open_files: the file is read in turns, opened when due.
 		f.Close()
 		f = nil
