@@ -381,7 +381,7 @@ type SQS struct {
 	// QueueURL is the queue's URL. Required.
 	QueueURL string `yaml:"queue_url"`
 	// VisibilityTimeout hides a received message from other workers; it
-	// is extended while the message is in work. Default 60s, 1s to 12h.
+	// is extended while the message is in work. Default 60s, 5s to 12h.
 	VisibilityTimeout Duration `yaml:"visibility_timeout"`
 	// Workers is how many objects one corral reads at once. Default 3,
 	// 1 to 64.

@@ -538,7 +538,10 @@ func (c *checker) refuse(s *Source, p string, owner SourceType, keys ...string) 
 
 // s3 defaults and limits.
 const (
-	defaultVisibility   = 60 * time.Second
+	defaultVisibility = 60 * time.Second
+	// minVisibility leaves room for the extensions corral sends every
+	// third of it; shorter ones lapse under load and objects are read twice.
+	minVisibility       = 5 * time.Second
 	maxVisibility       = 12 * time.Hour // SQS's longest visibility timeout
 	defaultS3Workers    = 3
 	maxS3Workers        = 64
@@ -565,7 +568,7 @@ func (c *checker) s3(s *Source, p string, cw *CloudWatch) {
 			c.add(q+".queue_url", "want the queue's URL like %q, got %s",
 				"https://sqs.us-east-1.amazonaws.com/222222222222/corral-cloudtrail", quote(s.SQS.QueueURL))
 		}
-		c.duration(&s.SQS.VisibilityTimeout, q+".visibility_timeout", defaultVisibility, time.Second, maxVisibility)
+		c.duration(&s.SQS.VisibilityTimeout, q+".visibility_timeout", defaultVisibility, minVisibility, maxVisibility)
 		c.integer(&s.SQS.Workers, q+".workers", defaultS3Workers, 1, maxS3Workers)
 	default:
 		q := p + ".poll"
