@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,7 +44,7 @@ func withRole(base aws.Config, r *config.AssumeRole, host Host) aws.Config {
 		if r.ExternalID != "" {
 			o.ExternalID = aws.String(r.ExternalID)
 		}
-		o.RoleSessionName = sessionName(r.SessionTemplate.Expand(host.Lookup))
+		o.RoleSessionName = r.Session(host.Lookup)
 		o.Duration = time.Duration(r.Duration)
 	})
 	cfg := base.Copy()
@@ -74,26 +73,4 @@ func (e early) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	life := c.Expires.Sub(e.now())
 	c.Expires = c.Expires.Add(-min(refreshMargin, life/2))
 	return c, nil
-}
-
-// maxSessionName is STS's limit on a role session name.
-const maxSessionName = 64
-
-// sessionName maps s to STS's rules for session names: 2 to 64 of
-// [\w+=,.@-].
-func sessionName(s string) string {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("_+=,.@-", r):
-			return r
-		}
-		return '-'
-	}, s)
-	if len(s) > maxSessionName {
-		s = s[:maxSessionName]
-	}
-	for len(s) < 2 {
-		s += "-"
-	}
-	return s
 }

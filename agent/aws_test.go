@@ -33,17 +33,3 @@ func TestCredentialsRefreshEarly(t *testing.T) {
 		}
 	}
 }
-
-func TestSessionName(t *testing.T) {
-	tests := map[string]string{
-		"corral-ip-10-0-0-1.ec2.internal":    "corral-ip-10-0-0-1.ec2.internal",
-		"corral-host name/with:odd*chars":    "corral-host-name-with-odd-chars",
-		"x":                                  "x-",
-		"corral-" + string(make([]byte, 80)): "corral-" + "---------------------------------------------------------",
-	}
-	for in, want := range tests {
-		if got := sessionName(in); got != want {
-			t.Errorf("sessionName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

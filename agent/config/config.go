@@ -131,6 +131,28 @@ type AssumeRole struct {
 	SessionTemplate Template `yaml:"-"`
 }
 
+// maxSessionName is STS's limit on RoleSessionName (AssumeRole API
+// reference: 2 to 64 of [\w+=,.@-]).
+const maxSessionName = 64
+
+// Session returns the role session name, its template expanded with
+// lookup and fitted to STS's rules: other characters become '-', it is cut
+// to 64 and padded to 2. corral and doctor ask with the same name.
+func (r *AssumeRole) Session(lookup func(string) string) string {
+	s := strings.Map(func(r rune) rune {
+		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+			strings.ContainsRune("_+=,.@-", r)) {
+			return r
+		}
+		return '-'
+	}, r.SessionTemplate.Expand(lookup))
+	s = s[:min(len(s), maxSessionName)]
+	for len(s) < 2 {
+		s += "-"
+	}
+	return s
+}
+
 // Buffer configures the byte budget between reading and acknowledgement.
 type Buffer struct {
 	// MaxBytes is the budget. Default 32MiB, at least 2MiB.

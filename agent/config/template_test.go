@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -82,5 +83,20 @@ func TestParseTemplateErrors(t *testing.T) {
 				t.Errorf("ParseTemplate(%q) error:\ngot  %s\nwant %s", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestSessionName(t *testing.T) {
+	for in, want := range map[string]string{
+		"corral-ip-10-0-0-1.ec2.internal": "corral-ip-10-0-0-1.ec2.internal",
+		"corral-host name/with:odd*chars": "corral-host-name-with-odd-chars",
+		"corral-héte":                     "corral-h-te",
+		"x":                               "x-",
+		strings.Repeat("a", 70):           strings.Repeat("a", 64),
+	} {
+		r := AssumeRole{SessionTemplate: mustParseTemplate(strings.ReplaceAll(in, "{", ""), nil)}
+		if got := r.Session(nil); got != want {
+			t.Errorf("Session(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

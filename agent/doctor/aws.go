@@ -207,7 +207,7 @@ func (r *run) assume(ctx context.Context, rc *config.AssumeRole) (Result, *role)
 	}
 	in := &sts.AssumeRoleInput{
 		RoleArn:         aws.String(rc.RoleARN),
-		RoleSessionName: aws.String(sessionName(rc.SessionTemplate.Expand(hostLookup))),
+		RoleSessionName: aws.String(rc.Session(hostLookup)),
 		DurationSeconds: aws.Int32(int32(time.Duration(rc.Duration) / time.Second)),
 	}
 	if rc.ExternalID != "" {
@@ -260,27 +260,6 @@ func hostLookup(name string) string {
 		return h
 	}
 	return ""
-}
-
-// maxSessionName is STS's limit on RoleSessionName (AssumeRole API
-// reference: 2 to 64 of [\w+=,.@-]).
-const maxSessionName = 64
-
-// sessionName fits s to STS's rules for session names the way corral
-// does before it asks, so that doctor asks with the same name.
-func sessionName(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
-			strings.ContainsRune("_+=,.@-", r)) {
-			return r
-		}
-		return '-'
-	}, s)
-	s = s[:min(len(s), maxSessionName)]
-	for len(s) < 2 {
-		s += "-"
-	}
-	return s
 }
 
 // profile returns the AWS configuration a source delivers with, the

@@ -81,19 +81,6 @@ func TestClockRecorderCentresTheSecond(t *testing.T) {
 	}
 }
 
-func TestSessionName(t *testing.T) {
-	for in, want := range map[string]string{
-		"corral-web-1.example.com": "corral-web-1.example.com",
-		"corral-héte":              "corral-h-te",
-		"x":                        "x-",
-		strings.Repeat("a", 70):    strings.Repeat("a", 64),
-	} {
-		if got := sessionName(in); got != want {
-			t.Errorf("sessionName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // fakeLogs answers DescribeLogGroups and CreateLogGroup as told, and
 // records the actions asked.
 type fakeLogs struct {

@@ -15,6 +15,7 @@ import (
 	"github.com/corral-logs/corral/agent/config"
 	"github.com/corral-logs/corral/agent/identity"
 	"github.com/corral-logs/corral/pipeline"
+	"github.com/corral-logs/corral/sinks/cloudwatch"
 )
 
 // checkGroups checks, for each source, the log group its template names
@@ -117,7 +118,9 @@ func (r *run) checkGroup(
 	}
 
 	// Missing, or hidden from us: create it as corral would.
-	_, err = logs.CreateLogGroup(ctx, createGroupInput(name, g))
+	_, err = logs.CreateLogGroup(ctx, cloudwatch.CreateGroupInput(name, cloudwatch.GroupSettings{
+		KMSKeyID: g.KMSKeyID, Tags: g.Tags, Class: g.LogGroupClass, DeletionProtection: g.DeletionProtection,
+	}))
 	var exists *types.ResourceAlreadyExistsException
 	switch {
 	case errors.As(err, &exists) && describeDenied:
@@ -175,22 +178,6 @@ func describeGroup(ctx context.Context, logs *cloudwatchlogs.Client, name string
 		in.NextToken = out.NextToken
 	}
 	return false, nil
-}
-
-// createGroupInput is the request corral makes for a missing group with
-// settings g; its retention is set after.
-func createGroupInput(name string, g config.GroupSettings) *cloudwatchlogs.CreateLogGroupInput {
-	in := &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: g.Tags}
-	if g.KMSKeyID != "" {
-		in.KmsKeyId = aws.String(g.KMSKeyID)
-	}
-	if g.LogGroupClass != "" {
-		in.LogGroupClass = types.LogGroupClass(g.LogGroupClass)
-	}
-	if g.DeletionProtection {
-		in.DeletionProtectionEnabled = aws.Bool(true)
-	}
-	return in
 }
 
 // isAccessDenied reports whether err is the service refusing an action

@@ -24,7 +24,7 @@ func (s *Sink) create(ctx context.Context, dest pipeline.Dest) error {
 		return err
 	}
 	g := s.opts.Group
-	_, err = s.sdk.CreateLogGroup(ctx, createGroupInput(dest.Group, g))
+	_, err = s.sdk.CreateLogGroup(ctx, CreateGroupInput(dest.Group, g))
 	var exists *types.ResourceAlreadyExistsException
 	if err != nil && !errors.As(err, &exists) {
 		return fmt.Errorf("create log group %s: %w", dest.Group, err)
@@ -41,8 +41,10 @@ func (s *Sink) create(ctx context.Context, dest pipeline.Dest) error {
 	return s.createStream(ctx, dest)
 }
 
-// createGroupInput is the CreateLogGroup request for a group with g.
-func createGroupInput(group string, g GroupSettings) *cloudwatchlogs.CreateLogGroupInput {
+// CreateGroupInput is the CreateLogGroup request the sink makes for a
+// group with g; its retention is set after, with PutRetentionPolicy.
+// corral doctor makes the same request.
+func CreateGroupInput(group string, g GroupSettings) *cloudwatchlogs.CreateLogGroupInput {
 	in := &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(group), Tags: g.Tags}
 	if g.KMSKeyID != "" {
 		in.KmsKeyId = aws.String(g.KMSKeyID)

@@ -72,12 +72,12 @@ func TestCreatedGroupsGetTheirSettings(t *testing.T) {
 }
 
 func TestCreateGroupInput(t *testing.T) {
-	in := createGroupInput("/g", GroupSettings{Class: "INFREQUENT_ACCESS", DeletionProtection: true})
+	in := CreateGroupInput("/g", GroupSettings{Class: "INFREQUENT_ACCESS", DeletionProtection: true})
 	if in.LogGroupClass != "INFREQUENT_ACCESS" || !aws.ToBool(in.DeletionProtectionEnabled) || in.KmsKeyId != nil {
 		t.Errorf("input = class %q, deletion protection %v, kms %v", in.LogGroupClass,
 			in.DeletionProtectionEnabled, in.KmsKeyId)
 	}
-	if in := createGroupInput("/g", GroupSettings{}); in.DeletionProtectionEnabled != nil || in.LogGroupClass != "" {
+	if in := CreateGroupInput("/g", GroupSettings{}); in.DeletionProtectionEnabled != nil || in.LogGroupClass != "" {
 		t.Errorf("defaults set fields: %+v", in)
 	}
 }
