@@ -367,13 +367,13 @@ func TestS3GzipByContent(t *testing.T) {
     parser: lines
     sqs:
       queue_url: %s
-      visibility_timeout: 2s
+      visibility_timeout: 5s # the least corral takes
 `, queue))
 	cw := moto.LogsClient(logsAccount)
 	ctx := context.Background()
 	got := map[string][]string{}
 	var queues string
-	waitUntil(t, 30*time.Second, func() bool {
+	waitUntil(t, 45*time.Second, func() bool {
 		n := 0
 		for key := range want {
 			got[key], _ = motoserver.AllEvents(ctx, cw, group, key)
