@@ -72,13 +72,18 @@ type Options struct {
 
 // New builds an agent from cfg. It resolves credentials lazily: nothing
 // is sent until Run.
-func New(ctx context.Context, cfg *config.Config, log *zap.Logger, o Options) (*Agent, error) {
+func New(ctx context.Context, cfg *config.Config, log *zap.Logger, o Options) (a *Agent, err error) {
 	limitMemory(int64(cfg.Buffer.MaxBytes))
 	if o.DryRun != nil {
-		dir, err := os.MkdirTemp("", "corral-dry-run-")
-		if err != nil {
-			return nil, fmt.Errorf("create dry-run state dir: %w", err)
+		dir, mkErr := os.MkdirTemp("", "corral-dry-run-")
+		if mkErr != nil {
+			return nil, fmt.Errorf("create dry-run state dir: %w", mkErr)
 		}
+		defer func() {
+			if err != nil {
+				os.RemoveAll(dir) // refused: nothing will run to remove it at the end
+			}
+		}()
 		dry := *cfg
 		dry.StateDir = dir
 		dry.Server.Listen = config.ServerOff // a dry run next to a running agent must not take its port
@@ -91,7 +96,7 @@ func New(ctx context.Context, cfg *config.Config, log *zap.Logger, o Options) (*
 	if err != nil {
 		return nil, fmt.Errorf("redact: %w", err)
 	}
-	a := &Agent{cfg: cfg, log: log, redactor: red, procStats: make(map[string]*process.Stats),
+	a = &Agent{cfg: cfg, log: log, redactor: red, procStats: make(map[string]*process.Stats),
 		dryRun: o.DryRun != nil, version: o.Version,
 		reloads: make(chan *config.Config), running: make(map[string]*running)}
 	a.health = &health{a: a, after: time.Duration(cfg.Server.UnhealthyAfter), now: time.Now}

@@ -31,18 +31,19 @@ func (a *Agent) newS3Source(ctx context.Context, sc config.Source, profile int, 
 		oversize = frame.Truncate
 	}
 	opts := s3.Options{
-		Name:          sc.Name,
-		Format:        s3.Lines,
-		Insights:      sc.Insights,
-		AWS:           withRole(base, role, a.host),
-		UsePathStyle:  a.cfg.AWS.EndpointURL != "", // emulators and S3-compatible stores
-		Pipeline:      a.pipe,
-		StateDir:      a.cfg.StateDir,
-		MaxEventBytes: a.cfg.CloudWatch.MaxEventBytes,
-		Oversize:      oversize,
-		NoMarkers:     !a.cfg.CloudWatch.OversizeMarker,
-		Log:           a.log.Named("s3"),
-		NewProcessor:  a.objectProcess(sc, profile, proc),
+		Name:           sc.Name,
+		Format:         s3.Lines,
+		Insights:       sc.Insights,
+		MaxObjectBytes: int64(sc.MaxObjectBytes),
+		AWS:            withRole(base, role, a.host),
+		UsePathStyle:   a.cfg.AWS.EndpointURL != "", // emulators and S3-compatible stores
+		Pipeline:       a.pipe,
+		StateDir:       a.cfg.StateDir,
+		MaxEventBytes:  a.cfg.CloudWatch.MaxEventBytes,
+		Oversize:       oversize,
+		NoMarkers:      !a.cfg.CloudWatch.OversizeMarker,
+		Log:            a.log.Named("s3"),
+		NewProcessor:   a.objectProcess(sc, profile, proc),
 	}
 	switch sc.Parser {
 	case config.ParserCloudTrail:

@@ -373,6 +373,10 @@ type Source struct {
 	Poll *Poll `yaml:"poll,omitempty"`
 	// Insights also reads CloudTrail Insights files. Default false.
 	Insights bool `yaml:"insights,omitempty"`
+	// MaxObjectBytes caps the decompressed bytes read from one object; a
+	// larger one (a gzip bomb, say) fails and is left for the dead-letter
+	// queue. Default 1GiB, at least 1MiB.
+	MaxObjectBytes ByteSize `yaml:"max_object_bytes"`
 
 	// Overrides of the cloudwatch group settings for this source's groups,
 	// and of the role to assume. Each defaults to the cloudwatch or aws one.

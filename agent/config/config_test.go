@@ -209,6 +209,9 @@ func TestS3Defaults(t *testing.T) {
 	if p := cfg.Sources[1].Poll; p.Interval != Duration(time.Minute) || p.Window != Duration(24*time.Hour) {
 		t.Errorf("poll defaults %+v, want 1m and 24h", *p)
 	}
+	if got := cfg.Sources[0].MaxObjectBytes; got != GiB {
+		t.Errorf("max_object_bytes default %v, want 1GiB", got)
+	}
 	if cfg.Sources[2].Parser != ParserLines || cfg.Sources[2].Name != "s3-2" {
 		t.Errorf("third source parser %q name %q, want lines and s3-2", cfg.Sources[2].Parser, cfg.Sources[2].Name)
 	}

@@ -523,7 +523,7 @@ var (
 	fileKeys = []string{"paths", "exclude", "start_at", "partial_line_timeout", "max_open_files",
 		"forget_after", "encoding", "multiline", "timestamp"}
 	journaldKeys = []string{"units", "priority", "directory", "include_kernel"}
-	s3Keys       = []string{"sqs", "poll", "insights"}
+	s3Keys       = []string{"sqs", "poll", "insights", "max_object_bytes"}
 )
 
 // refuse reports each of keys written for a source, which only sources
@@ -547,6 +547,8 @@ const (
 	maxS3Workers        = 64
 	defaultPollInterval = time.Minute
 	defaultPollWindow   = 24 * time.Hour
+
+	defaultMaxObjectBytes = GiB
 )
 
 // s3 checks an s3 source; file and journald keys are refused. Its
@@ -578,6 +580,7 @@ func (c *checker) s3(s *Source, p string, cw *CloudWatch) {
 		c.duration(&s.Poll.Interval, q+".interval", defaultPollInterval, time.Second, 24*time.Hour)
 		c.positive(&s.Poll.Window, q+".window", defaultPollWindow)
 	}
+	c.byteSize(&s.MaxObjectBytes, p+".max_object_bytes", defaultMaxObjectBytes, MiB)
 	c.oneOf(&s.Parser, p+".parser", "parser", ParserLines, S3Parsers...)
 	group, stream := "/s3/{bucket}", "{key}"
 	switch s.Parser {

@@ -236,3 +236,26 @@ func TestFiltersAreCounted(t *testing.T) {
 		t.Errorf("filtered count %d, want 2", counts.Filtered)
 	}
 }
+
+// TestDryRunRefusesAQueue refuses to dry-run an s3 source on SQS, which
+// would consume the queue, and leaves no temporary directory behind.
+func TestDryRunRefusesAQueue(t *testing.T) {
+	tmp := t.TempDir()
+	cfg := writeConfig(t, fmt.Sprintf(`state_dir: %s
+aws: {region: us-east-1, endpoint_url: "http://127.0.0.1:1"}
+sources:
+  - type: s3
+    parser: cloudtrail
+    sqs: {queue_url: "http://127.0.0.1:1/222222222222/q"}
+`, t.TempDir()))
+	p := startCorral(t, append(fakeEnv, "TMPDIR="+tmp), "run", "--dry-run", "--config", cfg)
+	if code := p.wait(20 * time.Second); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if !strings.Contains(p.output(), "a dry run cannot read an SQS queue without consuming it") {
+		t.Errorf("no reason given:\n%s", p.output())
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("the refused dry run left %d entries in TMPDIR (%s), want none", len(left), left[0].Name())
+	}
+}
