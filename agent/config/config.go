@@ -376,7 +376,7 @@ type Source struct {
 	// MaxObjectBytes caps the decompressed bytes read from one object; a
 	// larger one (a gzip bomb, say) fails and is left for the dead-letter
 	// queue. Default 1GiB, at least 1MiB.
-	MaxObjectBytes ByteSize `yaml:"max_object_bytes"`
+	MaxObjectBytes ByteSize `yaml:"max_object_bytes,omitempty"`
 
 	// Overrides of the cloudwatch group settings for this source's groups,
 	// and of the role to assume. Each defaults to the cloudwatch or aws one.
