@@ -178,6 +178,13 @@ func TestParseProblems(t *testing.T) {
 			[]string{`corral.yaml:1: sources[0]: set sqs (with queue_url) or poll (with bucket)`}},
 		{"s3 with both", "sources: [{type: s3, sqs: {queue_url: 'https://q/1'}, poll: {bucket: b}}]\n",
 			[]string{`corral.yaml:1: sources[0]: set sqs or poll, not both`}},
+		{"s3 with both, each wrong", "sources:\n  - type: s3\n    sqs: {queue_url: q}\n    poll: {bucket: ''}\n",
+			[]string{
+				`corral.yaml:2: sources[0]: set sqs or poll, not both`,
+				`corral.yaml:3: sources[0].sqs.queue_url: want the queue's URL like ` +
+					`"https://sqs.us-east-1.amazonaws.com/222222222222/corral-cloudtrail", got "q"`,
+				`corral.yaml:4: sources[0].poll.bucket: required`,
+			}},
 		{"s3 queue url and keys of other types", "sources:\n  - type: s3\n    paths: [/x]\n    units: [a]\n" +
 			"    sqs: {queue_url: 'corral-q', workers: 0}\n    parser: syslog5424\n",
 			[]string{

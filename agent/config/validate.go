@@ -563,7 +563,8 @@ func (c *checker) s3(s *Source, p string, cw *CloudWatch) {
 		c.add(p, "set sqs or poll, not both")
 	case s.SQS == nil && s.Poll == nil:
 		c.add(p, "set sqs (with queue_url) or poll (with bucket)")
-	case s.SQS != nil:
+	}
+	if s.SQS != nil {
 		q := p + ".sqs"
 		if u, err := url.Parse(s.SQS.QueueURL); !c.set(q+".queue_url") || err != nil ||
 			u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
@@ -572,7 +573,8 @@ func (c *checker) s3(s *Source, p string, cw *CloudWatch) {
 		}
 		c.duration(&s.SQS.VisibilityTimeout, q+".visibility_timeout", defaultVisibility, minVisibility, maxVisibility)
 		c.integer(&s.SQS.Workers, q+".workers", defaultS3Workers, 1, maxS3Workers)
-	default:
+	}
+	if s.Poll != nil {
 		q := p + ".poll"
 		if !c.set(q+".bucket") || s.Poll.Bucket == "" {
 			c.add(q+".bucket", "required")
