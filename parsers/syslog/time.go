@@ -59,21 +59,14 @@ func (p *Parser) bsdTimestamp(s []byte) (ms int64, rest []byte, ok bool) {
 // parseRFC3339 reads s, all of it, as an RFC 3339 timestamp, as
 // "2006-01-02T15:04:05.999999Z07:00", and returns it in Unix milliseconds.
 func parseRFC3339(s []byte) (int64, bool) {
-	if len(s) < len("2006-01-02T15:04:05Z") || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-		s[13] != ':' || s[16] != ':' {
+	if len(s) < len("2006-01-02T15:04:05Z") {
 		return 0, false
 	}
-	year, ok1 := timestamp.Digits(s[0:4], 9999)
-	month, ok2 := timestamp.Digits(s[5:7], 12)
-	day, ok3 := timestamp.Digits(s[8:10], 31)
-	hour, ok4 := timestamp.Digits(s[11:13], 23)
-	minute, ok5 := timestamp.Digits(s[14:16], 59)
-	sec, ok6 := timestamp.Digits(s[17:19], 59)
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || month == 0 || day == 0 ||
-		day > timestamp.DaysIn(time.Month(month), year) {
+	t, ok := timestamp.DateTime(s, '-', 'T', time.UTC)
+	if !ok {
 		return 0, false
 	}
-	s = s[19:]
+	s = s[timestamp.DateTimeLen:]
 
 	// The fraction, any number of digits, truncated to milliseconds.
 	frac := int64(0)
@@ -107,7 +100,7 @@ func parseRFC3339(s []byte) (int64, bool) {
 	default:
 		return 0, false
 	}
-	ms := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC).UnixMilli() +
+	ms := t.UnixMilli() +
 		frac - int64(offset)*1000
 	return ms, timestamp.MinMilli <= ms && ms <= timestamp.MaxMilli
 }

@@ -57,3 +57,29 @@ func Digits(b []byte, max int) (int, bool) {
 func DaysIn(month time.Month, year int) int {
 	return time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
+
+// DateTimeLen is the length of the date and time DateTime reads.
+const DateTimeLen = len("2006-01-02T15:04:05")
+
+// DateTime reads the date and time at the start of s, in the shape
+// "2006-01-02T15:04:05" with dateSep in place of '-' and sep in place of
+// 'T' ("2006/01/02 15:04:05" for nginx's error log), and returns it in
+// loc. It reports false when s is shorter than DateTimeLen, a separator
+// differs, a field is not digits, or the date does not exist.
+func DateTime(s []byte, dateSep, sep byte, loc *time.Location) (time.Time, bool) {
+	if len(s) < DateTimeLen || s[4] != dateSep || s[7] != dateSep || s[10] != sep ||
+		s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	year, ok1 := Digits(s[0:4], 9999)
+	month, ok2 := Digits(s[5:7], 12)
+	day, ok3 := Digits(s[8:10], 31)
+	hour, ok4 := Digits(s[11:13], 23)
+	minute, ok5 := Digits(s[14:16], 59)
+	sec, ok6 := Digits(s[17:19], 59)
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || month == 0 || day == 0 ||
+		day > DaysIn(time.Month(month), year) {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, loc), true
+}

@@ -133,3 +133,30 @@ func BenchmarkParts(b *testing.B) {
 		readParts()
 	}
 }
+
+func TestDateTime(t *testing.T) {
+	for _, tt := range []struct {
+		in           string
+		dateSep, sep byte
+		want         int64 // Unix ms; -1 for not a date and time
+	}{
+		{"2026-01-01T00:00:01Z", '-', 'T', 1767225601000},
+		{"2026/01/01 00:00:01", '/', ' ', 1767225601000},
+		{"2024-02-29T23:59:59", '-', 'T', 1709251199000},
+		{"2025-02-29T00:00:00", '-', 'T', -1},
+		{"2026-13-01T00:00:00", '-', 'T', -1},
+		{"2026-01-01 00:00:00", '-', 'T', -1},
+		{"2026-01-01T24:00:00", '-', 'T', -1},
+		{"2026-01-01T00:00", '-', 'T', -1},
+		{"2026-0a-01T00:00:00", '-', 'T', -1},
+	} {
+		got, ok := DateTime([]byte(tt.in), tt.dateSep, tt.sep, time.UTC)
+		if tt.want < 0 && ok || tt.want >= 0 && (!ok || got.UnixMilli() != tt.want) {
+			t.Errorf("DateTime(%q) = %v, %v; want %d", tt.in, got, ok, tt.want)
+		}
+	}
+	in := []byte("2026/01/01 00:00:01")
+	if n := testing.AllocsPerRun(100, func() { DateTime(in, '/', ' ', time.UTC) }); n != 0 {
+		t.Errorf("DateTime allocates %.0f times, want 0", n)
+	}
+}

@@ -41,20 +41,13 @@ func parseCLFTime(s []byte) (int64, bool) {
 // errorTime reads s, all of it, as "2006/01/02 15:04:05" in the parser's
 // location, and returns it in Unix milliseconds.
 func (p *Parser) errorTime(s []byte) (int64, bool) {
-	if len(s) != len("2006/01/02 15:04:05") || s[4] != '/' || s[7] != '/' || s[10] != ' ' ||
-		s[13] != ':' || s[16] != ':' {
+	if len(s) != timestamp.DateTimeLen {
 		return 0, false
 	}
-	year, ok1 := timestamp.Digits(s[0:4], 9999)
-	month, ok2 := timestamp.Digits(s[5:7], 12)
-	day, ok3 := timestamp.Digits(s[8:10], 31)
-	hour, ok4 := timestamp.Digits(s[11:13], 23)
-	minute, ok5 := timestamp.Digits(s[14:16], 59)
-	sec, ok6 := timestamp.Digits(s[17:19], 59)
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || month == 0 || day == 0 ||
-		day > timestamp.DaysIn(time.Month(month), year) {
+	t, ok := timestamp.DateTime(s, '/', ' ', p.loc)
+	if !ok {
 		return 0, false
 	}
-	ms := time.Date(year, time.Month(month), day, hour, minute, sec, 0, p.loc).UnixMilli()
+	ms := t.UnixMilli()
 	return ms, timestamp.MinMilli <= ms && ms <= timestamp.MaxMilli
 }
