@@ -334,7 +334,8 @@ type Source struct {
 	Timestamp *Timestamp `yaml:"timestamp,omitempty"`
 
 	// Parser turns each event into fields: none, json, logfmt, regex,
-	// syslog, cri, docker, nginx or apache. Default none.
+	// syslog, cri, docker, nginx or apache. Default none. An s3 source
+	// takes cloudtrail, vpcflow or lines too (its default: lines).
 	Parser string `yaml:"parser"`
 	// Pattern is the regular expression of the regex parser; its named
 	// groups become fields. Required with parser regex.
