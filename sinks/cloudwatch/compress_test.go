@@ -231,3 +231,29 @@ func gunzip(t *testing.T, b []byte) []byte {
 	}
 	return out
 }
+
+// FuzzAppendString checks that any valid UTF-8 message is encoded as a JSON
+// string that encoding/json reads back as the message, as appendName,
+// written a byte at a time, encodes it too.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", `say "hi"`, "a\\b\nc\rd\te\x00f\x1fg", "\u2028 ✓ 😀 12345678\"12345678", strings.Repeat("\x01", 9)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return // the framer makes every message valid UTF-8
+		}
+		enc := appendString([]byte("prefix"), []byte(s))
+		if !bytes.HasPrefix(enc, []byte("prefix")) {
+			t.Fatalf("%q: the bytes before were changed: %q", s, enc)
+		}
+		enc = enc[len("prefix"):]
+		var got string
+		if err := json.Unmarshal(enc, &got); err != nil || got != s {
+			t.Fatalf("%q encoded as %s, which decodes to %q (%v)", s, enc, got, err)
+		}
+		if name := appendName(nil, s); string(name) != string(enc) {
+			t.Fatalf("%q encoded as %s by appendName, %s by appendString", s, name, enc)
+		}
+	})
+}
