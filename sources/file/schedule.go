@@ -25,16 +25,39 @@ func (s *Source) enqueue(t *tailer) {
 	s.queue = append(s.queue, t)
 }
 
-// due queues every file whose next check has come, and frees a
-// descriptor for a reader that waits for one.
+// maxTick is the longest the Run goroutine sleeps when no file is due
+// sooner: a safety net, since every change of a file's next check moves
+// the tick nearer (checkBy).
+const maxTick = time.Second
+
+// due queues every file whose next check has come, frees a descriptor for
+// a reader that waits for one, and sets the tick for the next file due.
+// An idle host thus wakes once for its next check, not every minPoll.
 func (s *Source) due(now time.Time) {
+	wait := maxTick
 	if s.fdWaiting.Load() > 0 {
 		s.freeFD()
+		wait = minPoll // again soon, in case no file went idle
 	}
 	for _, t := range s.tailers {
-		if !t.queued && !now.Before(t.next) {
+		switch {
+		case t.queued:
+		case !now.Before(t.next):
 			s.enqueue(t)
+		default:
+			wait = min(wait, t.next.Sub(now))
 		}
+	}
+	s.tickAt = now.Add(wait)
+	s.tick.Reset(wait)
+}
+
+// checkBy makes the tick come no later than at, when a file's next check
+// was set.
+func (s *Source) checkBy(at time.Time) {
+	if at.Before(s.tickAt) {
+		s.tickAt = at
+		s.tick.Reset(max(0, at.Sub(s.opts.Now())))
 	}
 }
 
@@ -68,11 +91,19 @@ func (s *Source) after(r result) {
 	if due, ok := t.flushDue(); ok && due.Before(t.next) {
 		t.next = due // a partial line or an open event is due to ship
 	}
+	s.checkBy(t.next)
 	if s.fdWaiting.Load() > 0 {
 		// A reader waits for a descriptor: this file is idle, so it gives
 		// its own up.
 		t.close()
 	}
+}
+
+// busyWriting reports whether t read data at its last check and is due
+// again within minPoll: a file written steadily, whose writes are read a
+// batch at a time at that check rather than one wake-up each.
+func (t *tailer) busyWriting(now time.Time) bool {
+	return t.wait == minPoll && !t.next.IsZero() && t.next.Sub(now) <= minPoll
 }
 
 // wakeFile makes a file's next check happen now.

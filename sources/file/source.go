@@ -143,6 +143,8 @@ type Source struct {
 	ready       chan struct{}     // closed after the first scan
 	watcher     *fsnotify.Watcher
 	rescan      <-chan time.Time // a scan due soon after a directory changed
+	tick        *time.Timer      // fires when the next file is due for a check
+	tickAt      time.Time        // when tick fires
 	wg          sync.WaitGroup   // the readers
 }
 
@@ -219,14 +221,23 @@ func (s *Source) Run(ctx context.Context) error {
 	defer scan.Stop()
 	save := time.NewTicker(checkpointInterval)
 	defer save.Stop()
-	tick := time.NewTicker(minPoll)
-	defer tick.Stop()
+	s.tick = time.NewTimer(minPoll)
+	s.tickAt = s.opts.Now().Add(minPoll)
+	defer s.tick.Stop()
+	// While hushed, the watcher's events are not read: see notify.
+	hush := time.NewTimer(time.Hour)
+	hush.Stop()
+	hushed := false
 
 	for {
 		var work chan<- *tailer
 		var next *tailer
 		if len(s.queue) > 0 {
 			work, next = s.work, s.queue[0]
+		}
+		events := s.events()
+		if hushed {
+			events = nil
 		}
 		select {
 		case <-ctx.Done():
@@ -237,8 +248,8 @@ func (s *Source) Run(ctx context.Context) error {
 			s.queue = s.queue[1:]
 		case r := <-s.serviced:
 			s.after(r)
-		case now := <-tick.C:
-			s.due(now)
+		case <-s.tick.C:
+			s.due(s.opts.Now())
 		case <-s.needFD:
 			s.freeFD()
 		case <-scan.C:
@@ -254,8 +265,12 @@ func (s *Source) Run(ctx context.Context) error {
 				s.log.Error("save checkpoints", zap.Error(err))
 			}
 			s.saveAfter = now.Add(time.Duration(len(s.cps.saved)) * time.Second / (1 << 20))
-		case ev := <-s.events():
-			s.notify(ev)
+		case ev := <-events:
+			if hushed = s.notify(ev); hushed {
+				hush.Reset(minPoll)
+			}
+		case <-hush.C:
+			hushed = false
 		case <-s.rescan:
 			s.rescan = nil
 			s.scan(ctx, false)

@@ -30,8 +30,11 @@ const (
 	readQuantum = 4 << 20
 	// minPoll and maxPoll bound the wait between checks of an idle file;
 	// the wait doubles while the file stays idle. inotify wakes a file's
-	// check at once, so a watched file is polled only as a safety net.
-	minPoll        = 50 * time.Millisecond
+	// check at once, so a watched file is polled only as a safety net. A
+	// file that had data at its last check is checked again after minPoll,
+	// and its writes meanwhile do not wake it (see notify): it is read in
+	// batches minPoll apart while it is written steadily.
+	minPoll        = 100 * time.Millisecond
 	maxPoll        = time.Second
 	maxPollWatched = 5 * time.Second
 	// rotateGrace is how long a file that was renamed or replaced is still

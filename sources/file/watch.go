@@ -78,9 +78,21 @@ func (s *Source) errors() <-chan error {
 
 // notify reacts to a change: a write wakes the file's tailer, anything
 // else may mean a new or rotated file, so the globs are scanned again.
-func (s *Source) notify(ev fsnotify.Event) {
+//
+// A write to a file being written steadily does not wake it: the file is
+// due for a check within minPoll anyway, and reads what came by then in
+// one go. notify then reports that the watcher may be left unread for
+// minPoll: its goroutine waits to hand over the next event, and the
+// kernel merges the file's further modify events into one meanwhile. A
+// writer that flushes every few milliseconds would otherwise cost several
+// goroutine switches and thread wake-ups per write.
+func (s *Source) notify(ev fsnotify.Event) (hush bool) {
 	if t := s.byPath[ev.Name]; t != nil {
-		s.wakeFile(t)
+		if ev.Op == fsnotify.Write && t.busyWriting(s.opts.Now()) {
+			hush = true
+		} else {
+			s.wakeFile(t)
+		}
 	}
 	if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Remove) {
 		// Debounced: a burst of new files costs one scan.
@@ -88,6 +100,7 @@ func (s *Source) notify(ev fsnotify.Event) {
 			s.rescan = time.After(rescanDelay)
 		}
 	}
+	return hush
 }
 
 // rescanDelay gathers a burst of directory changes into one scan.
