@@ -51,10 +51,13 @@ func (c *corpus) add(seq int, line []byte) []byte {
 var hashSeed = maphash.MakeSeed()
 
 // writeCorpus writes n generated lines to path. The lines are the same on
-// every run: a mix of syslog, nginx combined and JSON lines.
-func writeCorpus(path string, n int) (*corpus, error) {
+// every run: a mix of syslog, nginx combined and JSON lines, filled as
+// fill says.
+func writeCorpus(path string, n int, fill filler) (*corpus, error) {
 	c := newCorpus(n)
-	return c, c.writeFile(path, newGenerator(), 0, n)
+	g := newGenerator()
+	g.fill = fill
+	return c, c.writeFile(path, g, 0, n)
 }
 
 // writeFile writes lines from to to-1 of c to a new file at path.
@@ -98,10 +101,26 @@ func parseSeq(msg string) (seq int, written int64, ok bool) {
 	return n, written, true
 }
 
+// filler is what a generated line is lengthened with after its sequence
+// number.
+type filler int
+
+const (
+	// fillWords adds what application lines carry: a trace id of 32
+	// random hex digits, then phrases of a few templates with numbers in
+	// them. This is the bench's default.
+	fillWords filler = iota
+	// fillRandom adds random letters: no log line looks like this, but it
+	// is the worst case for gzip, which finds no repeats in them and so
+	// is slowest and shrinks least.
+	fillRandom
+)
+
 // generator makes plausible log lines from a fixed seed.
 type generator struct {
 	rng  *rand.Rand
 	base time.Time // the clock of the lines' own timestamps
+	fill filler
 }
 
 func newGenerator() *generator {
@@ -124,14 +143,30 @@ var (
 		"Go-http-client/1.1",
 	}
 	levels = []string{"debug", "info", "info", "info", "warn", "error"}
+	// phrases are what the filler says after its trace id, with a number
+	// put in: log lines are written from a few templates each.
+	phrases = []string{
+		"cache miss for key user:%d, loaded from primary",
+		"upstream responded in %d ms",
+		"retrying request, attempt %d of 5",
+		"connection pool: %d of 64 connections in use",
+		"queue depth %d, workers busy",
+		"flushed %d rows to the orders table",
+		"session refreshed, expires in %d s",
+		"feature flag checkout_v2 evaluated for tenant %d",
+		"payment authorized, amount %d cents",
+		"config reloaded, generation %d",
+		"compaction finished for segment %d",
+		"request body of %d bytes accepted",
+	}
 )
 
 // line appends line seq to dst: syslog, nginx or JSON, chosen at random,
-// padded with a filler field to a length drawn from lineBytes give or take
-// 20, unless it is about that long already. A JSON line stays valid JSON:
-// its sequence number and filler are string fields. written, when not 0,
-// is the time of writing in Unix nanoseconds, put after the sequence
-// number.
+// padded with a filler field (g.fill) to a length drawn from lineBytes
+// give or take 20, unless it is about that long already. A JSON line
+// stays valid JSON: its sequence number and filler are string fields.
+// written, when not 0, is the time of writing in Unix nanoseconds, put
+// after the sequence number.
 func (g *generator) line(dst []byte, seq int, written int64) []byte {
 	start := len(dst)
 	t := g.base.Add(time.Duration(seq) * time.Millisecond)
@@ -156,9 +191,12 @@ func (g *generator) line(dst []byte, seq int, written int64) []byte {
 	}
 
 	// The sequence number, then filler up to the line's length.
-	seqOpen, seqClose, padField, end := " ", "", " pad=", ""
+	seqOpen, seqClose, padField, end := " ", "", " trace_id=", ""
 	if json {
-		seqOpen, seqClose, padField, end = `,"ref":"`, `"`, `,"pad":"`, `"}`
+		seqOpen, seqClose, padField, end = `,"ref":"`, `"`, `,"trace_id":"`, `"}`
+	}
+	if g.fill == fillRandom {
+		padField = strings.Replace(padField, "trace_id", "pad", 1)
 	}
 	dst = append(dst, seqOpen...)
 	dst = fmt.Appendf(dst, "%s%0*d", seqPrefix, seqDigits, seq)
@@ -169,9 +207,7 @@ func (g *generator) line(dst []byte, seq int, written int64) []byte {
 	want := lineBytes - 20 + r.IntN(41)
 	if pad := want - (len(dst) - start) - len(padField) - len(end); pad > 0 {
 		dst = append(dst, padField...)
-		for range pad {
-			dst = append(dst, 'a'+byte(r.IntN(26)))
-		}
+		dst = g.pad(dst, pad)
 	} else if json {
 		end = "}"
 	}
@@ -179,3 +215,24 @@ func (g *generator) line(dst []byte, seq int, written int64) []byte {
 }
 
 func pick[T any](r *rand.Rand, from []T) T { return from[r.IntN(len(from))] }
+
+// pad appends n bytes of filler to dst: no quote, backslash or control
+// byte, so that it stays inside a JSON string as it is.
+func (g *generator) pad(dst []byte, n int) []byte {
+	r := g.rng
+	if g.fill == fillRandom {
+		for range n {
+			dst = append(dst, 'a'+byte(r.IntN(26)))
+		}
+		return dst
+	}
+	end := len(dst) + n
+	for range 32 {
+		dst = append(dst, "0123456789abcdef"[r.IntN(16)])
+	}
+	for len(dst) < end {
+		dst = append(dst, ' ')
+		dst = fmt.Appendf(dst, pick(r, phrases), r.IntN(10000))
+	}
+	return dst[:end]
+}

@@ -9,16 +9,22 @@ import (
 	"testing"
 )
 
-// TestCorpus checks the generated lines: each carries its own sequence
-// number once, JSON lines are valid JSON, lengths stay near lineBytes, and
-// the same lines come out on every run.
+// TestCorpus checks the generated lines with either filler: each carries
+// its own sequence number once, JSON lines are valid JSON, lengths stay
+// near lineBytes, and the same lines come out on every run.
 func TestCorpus(t *testing.T) {
+	for name, fill := range map[string]filler{"words": fillWords, "random": fillRandom} {
+		t.Run(name, func(t *testing.T) { testCorpus(t, fill) })
+	}
+}
+
+func testCorpus(t *testing.T, fill filler) {
 	const n = 3000
 	dir := t.TempDir()
 	var files [2][]byte
 	for i := range files {
 		path := filepath.Join(dir, "corpus.log")
-		if _, err := writeCorpus(path, n); err != nil {
+		if _, err := writeCorpus(path, n, fill); err != nil {
 			t.Fatal(err)
 		}
 		data, err := os.ReadFile(path)

@@ -32,6 +32,11 @@ var scenarios = []scenario{
 		run:   backlogPlain,
 	},
 	{
+		name:  "backlog-random",
+		about: "backlog with lines filled with random letters: gzip's worst case",
+		run:   backlogRandom,
+	},
+	{
 		name:  "live",
 		about: fmt.Sprintf("a file written at %d lines/s for %v", liveRate, liveFor),
 		run:   live,
@@ -98,22 +103,29 @@ func (h *harness) logsDir() (string, error) {
 // catch-up after an outage or on a new host, where reading, encoding and
 // sending are the whole cost.
 func backlog(ctx context.Context, h *harness) (result, error) {
-	return h.backlogRun(ctx, "")
+	return h.backlogRun(ctx, "", fillWords)
 }
 
 // backlogPlain is backlog with bodies sent uncompressed.
 func backlogPlain(ctx context.Context, h *harness) (result, error) {
-	return h.backlogRun(ctx, "none")
+	return h.backlogRun(ctx, "none", fillWords)
 }
 
-// backlogRun ships one large file, with the given cloudwatch.compression.
-func (h *harness) backlogRun(ctx context.Context, compression string) (result, error) {
+// backlogRandom is backlog with lines gzip cannot shrink much: what
+// compression costs at worst.
+func backlogRandom(ctx context.Context, h *harness) (result, error) {
+	return h.backlogRun(ctx, "", fillRandom)
+}
+
+// backlogRun ships one large file, with the given cloudwatch.compression
+// and filler.
+func (h *harness) backlogRun(ctx context.Context, compression string, fill filler) (result, error) {
 	dir, err := h.logsDir()
 	if err != nil {
 		return result{}, err
 	}
 	path := filepath.Join(dir, "backlog.log")
-	c, err := writeCorpus(path, backlogLines)
+	c, err := writeCorpus(path, backlogLines, fill)
 	if err != nil {
 		return result{}, fmt.Errorf("generate %s: %w", path, err)
 	}
