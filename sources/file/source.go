@@ -266,8 +266,9 @@ func (s *Source) Run(ctx context.Context) error {
 			}
 			s.saveAfter = now.Add(time.Duration(len(s.cps.saved)) * time.Second / (1 << 20))
 		case ev := <-events:
-			if hushed = s.notify(ev); hushed {
-				hush.Reset(minPoll)
+			if d := s.notify(ev); d > 0 {
+				hushed = true
+				hush.Reset(d)
 			}
 		case <-hush.C:
 			hushed = false

@@ -81,15 +81,16 @@ func (s *Source) errors() <-chan error {
 //
 // A write to a file being written steadily does not wake it: the file is
 // due for a check within minPoll anyway, and reads what came by then in
-// one go. notify then reports that the watcher may be left unread for
-// minPoll: its goroutine waits to hand over the next event, and the
-// kernel merges the file's further modify events into one meanwhile. A
-// writer that flushes every few milliseconds would otherwise cost several
-// goroutine switches and thread wake-ups per write.
-func (s *Source) notify(ev fsnotify.Event) (hush bool) {
+// one go. notify then returns how long the watcher may be left unread,
+// until that check: its goroutine waits to hand over the next event, and
+// the kernel merges the file's further modify events into one meanwhile.
+// A writer that flushes every few milliseconds would otherwise cost
+// several goroutine switches and thread wake-ups per write.
+func (s *Source) notify(ev fsnotify.Event) (hush time.Duration) {
 	if t := s.byPath[ev.Name]; t != nil {
-		if ev.Op == fsnotify.Write && t.busyWriting(s.opts.Now()) {
-			hush = true
+		now := s.opts.Now()
+		if ev.Op == fsnotify.Write && t.busyWriting(now) {
+			hush = t.next.Sub(now)
 		} else {
 			s.wakeFile(t)
 		}
