@@ -34,7 +34,7 @@ const (
 	// file that had data at its last check is checked again after minPoll,
 	// and its writes meanwhile do not wake it (see notify): it is read in
 	// batches minPoll apart while it is written steadily.
-	minPoll        = 100 * time.Millisecond
+	minPoll        = 200 * time.Millisecond
 	maxPoll        = time.Second
 	maxPollWatched = 5 * time.Second
 	// rotateGrace is how long a file that was renamed or replaced is still
