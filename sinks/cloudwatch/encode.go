@@ -2,6 +2,7 @@ package cloudwatch
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -103,64 +104,36 @@ func escapeMask(w uint64) uint64 {
 	return ((w-0x20*lanes)&^w | (q-lanes)&^q | (b-lanes)&^b) & highBit
 }
 
-// appendString appends msg, which must be valid UTF-8, as a JSON string.
-func appendString(dst, msg []byte) []byte {
-	dst = append(dst, '"')
-	for len(msg) > 0 {
-		var n int
-		dst, n = appendEscaped(dst, msg)
-		if msg = msg[n:]; len(msg) > 0 {
-			dst = appendEscape(dst, msg[0])
-			msg = msg[1:]
+// nextEscape returns the index of the first byte of msg from i on that
+// JSON must escape, or len(msg): 8 bytes at a time, then one at a time.
+func nextEscape(msg []byte, i int) int {
+	for ; i+8 <= len(msg); i += 8 {
+		if m := escapeMask(binary.LittleEndian.Uint64(msg[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
-	return append(dst, '"')
+	for ; i < len(msg); i++ {
+		if c := msg[i]; c < utf8.RuneSelf && needsEscape[c] {
+			return i
+		}
+	}
+	return len(msg)
 }
 
-// appendEscaped appends msg escaped for a JSON string, up to its first
-// control byte that takes six bytes (\u00XX), and returns how much of msg
-// it took.
-//
-// It writes into room made once for the escapes that double a byte,
-// rather than appending piece by piece: log lines hold quotes every few
-// bytes (JSON, access logs), and a call per piece cost more than the
-// copying. A word of 8 bytes with nothing to escape is copied whole; a
-// word that holds a byte to escape is copied a byte at a time.
-func appendEscaped(dst, msg []byte) ([]byte, int) {
-	dst = slices.Grow(dst, 2*len(msg))
-	out := dst[len(dst):cap(dst)]
-	i, j := 0, 0 // read from msg[i], write to out[j]; j <= 2*i
-	for i < len(msg) {
-		if i+8 <= len(msg) {
-			if w := binary.LittleEndian.Uint64(msg[i:]); escapeMask(w) == 0 {
-				binary.LittleEndian.PutUint64(out[j:], w)
-				i, j = i+8, j+8
-				continue
-			}
+// appendString appends msg, which must be valid UTF-8, as a JSON string. It
+// finds the bytes to escape 8 at a time, so text between them is copied
+// whole.
+func appendString(dst, msg []byte) []byte {
+	dst = append(dst, '"')
+	for {
+		j := nextEscape(msg, 0)
+		dst = append(dst, msg[:j]...)
+		if j == len(msg) {
+			return append(dst, '"')
 		}
-		for end := min(i+8, len(msg)); i < end; i++ {
-			c := msg[i]
-			if c >= utf8.RuneSelf || !needsEscape[c] {
-				out[j] = c
-				j++
-				continue
-			}
-			switch c {
-			case '"', '\\':
-			case '\n':
-				c = 'n'
-			case '\r':
-				c = 'r'
-			case '\t':
-				c = 't'
-			default:
-				return dst[:len(dst)+j], i
-			}
-			out[j], out[j+1] = '\\', c
-			j += 2
-		}
+		dst = appendEscape(dst, msg[j])
+		msg = msg[j+1:]
 	}
-	return dst[:len(dst)+j], i
 }
 
 // appendName appends a group or stream name, valid UTF-8, as a JSON
