@@ -22,10 +22,11 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// memSink stores delivered messages per stream.
+// memSink stores delivered messages, and their timestamps, per stream.
 type memSink struct {
 	mu     sync.Mutex
 	events map[string][]string // guarded by mu; stream -> messages
+	times  map[string][]int64  // guarded by mu; stream -> timestamps
 }
 
 func (m *memSink) Send(_ context.Context, r *pipeline.Request) error {
@@ -33,9 +34,11 @@ func (m *memSink) Send(_ context.Context, r *pipeline.Request) error {
 	defer m.mu.Unlock()
 	if m.events == nil {
 		m.events = make(map[string][]string)
+		m.times = make(map[string][]int64)
 	}
-	r.Each(func(_ int64, msg []byte) {
+	r.Each(func(ts int64, msg []byte) {
 		m.events[r.Dest.Stream] = append(m.events[r.Dest.Stream], string(msg))
+		m.times[r.Dest.Stream] = append(m.times[r.Dest.Stream], ts)
 	})
 	return nil
 }
@@ -224,6 +227,39 @@ func TestTailsGrowthAndNewFiles(t *testing.T) {
 	h.waitFor("b.log", []string{"late"}, 2*time.Second)
 	h.write("b.gz", "excluded by the glob\n")
 	h.stays("b.gz", nil, 300*time.Millisecond)
+}
+
+// TestSteadyWriterIsReadInBatches checks that a file written every 10 ms
+// is not read at every write: once it had data, its writes are left for
+// its next check, minPoll later. Each read is one block, and a block's
+// events share one timestamp (the read time, made later than the last
+// block's), so distinct timestamps count reads.
+func TestSteadyWriterIsReadInBatches(t *testing.T) {
+	h := newHarness(t, nil)
+	h.write("a.log", "first\n")
+	h.start()
+	h.waitFor("a.log", []string{"first"}, 5*time.Second)
+
+	const writes = 60
+	want := []string{"first"}
+	for i := range writes {
+		line := fmt.Sprintf("line %d", i)
+		h.write("a.log", line+"\n")
+		want = append(want, line)
+		time.Sleep(10 * time.Millisecond)
+	}
+	h.waitFor("a.log", want, 5*time.Second)
+
+	h.sink.mu.Lock()
+	reads := len(slices.Compact(slices.Clone(h.sink.times["a.log"][1:])))
+	h.sink.mu.Unlock()
+	// 600 ms of writing is three or four checks 200 ms apart; a slow
+	// machine that writes further apart gets a few more. A read per write
+	// would be 60.
+	if reads > writes/3 {
+		t.Errorf("%d writes read in %d reads, want at most %d", writes, reads, writes/3)
+	}
+	t.Logf("%d writes read in %d reads", writes, reads)
 }
 
 // TestRenameRotationWithRestart is case B04 of the shared failure cases.
