@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -470,15 +469,15 @@ type Multiline struct {
 	MaxBytes ByteSize `yaml:"max_bytes"`
 }
 
-// Load reads and parses the file at path. Problems name the file by its
-// base name. An error reading the file is returned wrapped; problems in
+// Load reads and parses the file at path. Problems name the file by path
+// as given, so that with several configs the one at fault is plain. An error reading the file is returned wrapped; problems in
 // its content are returned as Errors.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(filepath.Base(path), data)
+	return Parse(path, data)
 }
 
 // Parse parses, fills in defaults and validates the YAML in data, naming

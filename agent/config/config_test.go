@@ -332,9 +332,9 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 }
 
-func TestLoadNamesFileByBaseName(t *testing.T) {
+func TestLoadNamesFileAsGiven(t *testing.T) {
 	_, err := Load(filepath.Join("testdata", "bad.yaml"))
-	want := "bad.yaml:2: cloudwatch: unknown key \"flush_intervall\", did you mean \"flush_interval\"?"
+	want := filepath.Join("testdata", "bad.yaml") + ":2: cloudwatch: unknown key \"flush_intervall\", did you mean \"flush_interval\"?"
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("Load error:\ngot  %v\nwant prefix %s", err, want)
 	}

@@ -216,9 +216,9 @@ sources:
 		t.Fatalf("validate exit = %v, want status %d", err, exitUsage)
 	}
 	for _, want := range []string{
-		`corral.yaml:3: cloudwatch: unknown key "flush_intervall"`,
-		`corral.yaml:6: sources[0].paths[0]:`,
-		`corral.yaml:7: sources[0].start_at:`,
+		cfg + `:3: cloudwatch: unknown key "flush_intervall"`,
+		cfg + `:6: sources[0].paths[0]:`,
+		cfg + `:7: sources[0].start_at:`,
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("validate output lacks %q:\n%s", want, out)
