@@ -208,6 +208,11 @@ func (l *Lines) line(line []byte, start, end int64, emit func([]byte, int64), sk
 		skip(end)
 		return
 	}
+	// Most lines are clean and short: one look at their bytes says both.
+	if len(line) <= l.max && isClean(line) {
+		emit(line, end)
+		return
+	}
 	if sanitizedLen(line) <= l.max {
 		l.emit(line, end, emit)
 		return
