@@ -67,8 +67,9 @@ func (s *Sink) encode(sc *scratch, dest pipeline.Dest, evs []event) (gzipped boo
 	zw.Reset(&sc.wire)
 	plain := 0
 	chunk := appendHead(sc.chunk[:0], dest)
+	var prefix eventPrefix
 	for i, e := range evs {
-		chunk = appendEvent(chunk, i, e)
+		chunk = prefix.appendEvent(chunk, i, e)
 		if len(chunk) >= chunkBytes {
 			plain += len(chunk)
 			_, _ = zw.Write(chunk) // an appender never fails

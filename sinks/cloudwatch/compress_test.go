@@ -219,6 +219,13 @@ func TestEscapeMask(t *testing.T) {
 	}
 }
 
+// appendString appends msg as a JSON string, quotes and all, as an event's
+// message is encoded.
+func appendString(dst, msg []byte) []byte {
+	dst = append(dst, '"')
+	return append(appendStringBody(dst, msg), '"')
+}
+
 func gunzip(t *testing.T, b []byte) []byte {
 	t.Helper()
 	zr, err := gzip.NewReader(bytes.NewReader(b))

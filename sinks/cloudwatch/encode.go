@@ -43,8 +43,9 @@ func collect(dst []event, r *pipeline.Request) []event {
 // appendPutLogEvents appends the JSON body of a PutLogEvents request.
 func appendPutLogEvents(dst []byte, dest pipeline.Dest, evs []event) []byte {
 	dst = appendHead(dst, dest)
+	var p eventPrefix
 	for i, e := range evs {
-		dst = appendEvent(dst, i, e)
+		dst = p.appendEvent(dst, i, e)
 	}
 	return appendTail(dst)
 }
@@ -59,16 +60,32 @@ func appendHead(dst []byte, dest pipeline.Dest) []byte {
 	return append(dst, `,"logEvents":[`...)
 }
 
+// eventPrefix holds what comes before an event's message in a body,
+// `,{"timestamp":T,"message":"`, for the last timestamp it was asked for.
+// A request's events are sorted and runs of them share a millisecond
+// (lines read together, a burst of a program's), so most events copy the
+// prefix whole instead of formatting their timestamp again.
+type eventPrefix struct {
+	ts int64
+	b  [64]byte // holds the longest prefix: an int64 has 20 characters
+	n  int      // 0 until the first event
+}
+
 // appendEvent appends e, the i-th event of a body.
-func appendEvent(dst []byte, i int, e event) []byte {
-	if i > 0 {
-		dst = append(dst, ',')
+func (p *eventPrefix) appendEvent(dst []byte, i int, e event) []byte {
+	if p.n == 0 || e.ts != p.ts {
+		b := append(p.b[:0], `,{"timestamp":`...)
+		b = strconv.AppendInt(b, e.ts, 10)
+		b = append(b, `,"message":"`...)
+		p.ts, p.n = e.ts, len(b)
 	}
-	dst = append(dst, `{"timestamp":`...)
-	dst = strconv.AppendInt(dst, e.ts, 10)
-	dst = append(dst, `,"message":`...)
-	dst = appendString(dst, e.msg)
-	return append(dst, '}')
+	from := 0
+	if i == 0 {
+		from = 1
+	}
+	dst = append(dst, p.b[from:p.n]...)
+	dst = appendStringBody(dst, e.msg)
+	return append(dst, '"', '}')
 }
 
 // appendTail appends the end of a body, after the last event.
@@ -120,16 +137,15 @@ func nextEscape(msg []byte, i int) int {
 	return len(msg)
 }
 
-// appendString appends msg, which must be valid UTF-8, as a JSON string. It
-// finds the bytes to escape 8 at a time, so text between them is copied
-// whole.
-func appendString(dst, msg []byte) []byte {
-	dst = append(dst, '"')
+// appendStringBody appends msg, which must be valid UTF-8, escaped as the
+// inside of a JSON string. It finds the bytes to escape 8 at a time, so
+// text between them is copied whole.
+func appendStringBody(dst, msg []byte) []byte {
 	for {
 		j := nextEscape(msg, 0)
 		dst = append(dst, msg[:j]...)
 		if j == len(msg) {
-			return append(dst, '"')
+			return dst
 		}
 		dst = appendEscape(dst, msg[j])
 		msg = msg[j+1:]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -251,16 +252,23 @@ func TestSendStopsWithContext(t *testing.T) {
 	}
 }
 
+// TestEncodeIsValidJSON checks a whole body: names and messages escaped,
+// and each event's timestamp its own where neighbours share one, differ
+// in the last digit or in length.
 func TestEncodeIsValidJSON(t *testing.T) {
 	var evs []event
-	for i := range 3 {
-		evs = append(evs, event{ts: int64(i), msg: []byte(fmt.Sprintf("m%d \"\\\n\x00\x1f\u2028 é", i))})
+	for i, ts := range []int64{0, 0, 9, 1764849600000, 1764849600000, 1764849600001} {
+		evs = append(evs, event{ts: ts, msg: []byte(fmt.Sprintf("m%d \"\\\n\x00\x1f\u2028 é", i))})
 	}
 	body := appendPutLogEvents(nil, pipeline.Dest{Group: "g", Stream: `s"\`}, evs)
-	want := `{"logGroupName":"g","logStreamName":"s\"\\","logEvents":[` +
-		`{"timestamp":0,"message":"m0 \"\\\n\u0000\u001f` + "\u2028" + ` é"},` +
-		`{"timestamp":1,"message":"m1 \"\\\n\u0000\u001f` + "\u2028" + ` é"},` +
-		`{"timestamp":2,"message":"m2 \"\\\n\u0000\u001f` + "\u2028" + ` é"}]}`
+	want := `{"logGroupName":"g","logStreamName":"s\"\\","logEvents":[`
+	for i, ts := range []string{"0", "0", "9", "1764849600000", "1764849600000", "1764849600001"} {
+		if i > 0 {
+			want += ","
+		}
+		want += `{"timestamp":` + ts + `,"message":"m` + strconv.Itoa(i) + ` \"\\\n\u0000\u001f` + "\u2028" + ` é"}`
+	}
+	want += "]}"
 	if string(body) != want {
 		t.Errorf("body =\n%s\nwant\n%s", body, want)
 	}
