@@ -66,6 +66,7 @@ func run(opts options, only string) error {
 		return fmt.Errorf("corral binary: %w (run `make build`)", err)
 	}
 	printMachine(os.Stdout, opts.corral)
+	fmt.Printf("speed:   gzip level 1 of the bench's lines at %.0f MB per CPU-second before the scenarios\n", machineSpeed())
 
 	var results []result
 	for _, sc := range selected {
@@ -84,6 +85,8 @@ func run(opts options, only string) error {
 
 	fmt.Println()
 	printTable(os.Stdout, results)
+	fmt.Printf("\nspeed:   gzip level 1 of the bench's lines at %.0f MB per CPU-second after the scenarios:\n"+
+		"  a machine that ran slower or faster in between makes every CPU figure drift with it\n", machineSpeed())
 	failed := false
 	for _, r := range results {
 		if r.failed() {
