@@ -170,7 +170,7 @@ type CloudWatch struct {
 	// 100ms to 1m.
 	FlushInterval Duration `yaml:"flush_interval"`
 	// MaxEventBytes is the largest event message sent. Default 1,048,550,
-	// 1 to 1,048,550; lower it for services that accept less.
+	// 16 to 1,048,550; lower it for services that accept less.
 	MaxEventBytes int `yaml:"max_event_bytes"`
 	// Oversize says what happens to a longer message. Default split.
 	Oversize Oversize `yaml:"oversize"`
