@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -43,6 +45,9 @@ type result struct {
 	violations []string      // requests the service would refuse
 	problems   []string      // how corral's run went wrong
 	logTail    []string      // the end of corral's log, when it went wrong
+	// others: the scenario's other runs, when it ran several times; the
+	// fields above are of its median run.
+	others []result
 }
 
 // lost is how many written lines were not delivered intact.
@@ -55,6 +60,19 @@ func (r result) failed() bool {
 	}
 	return r.lost() > 0 || r.corrupt > 0 || len(r.violations) > 0 || len(r.problems) > 0
 }
+
+// median returns the run of median speed (events per CPU-second) among
+// runs, with the others attached.
+func median(runs []result) result {
+	slices.SortFunc(runs, func(a, b result) int { return cmp.Compare(a.perCPU(), b.perCPU()) })
+	m := len(runs) / 2
+	r := runs[m]
+	r.others = slices.Delete(slices.Clone(runs), m, m+1)
+	return r
+}
+
+// perCPU is the run's events per CPU-second.
+func (r result) perCPU() float64 { return per(float64(r.events), r.cpu.Seconds()) }
 
 // result collects the measures of a finished run.
 func (h *harness) result(t *tracker, fake *cwltest.Server, p *process, start time.Time) result {
@@ -141,11 +159,16 @@ func printTable(w io.Writer, results []result) {
 		wall, cpu := r.wall.Seconds(), r.cpu.Seconds()
 		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.1f\t%.2f\t%.0f\t%.1f\t%.1f\t%s\t%s\t%d\t%d\t%.1f\t%.1f\t\n",
 			r.scenario, r.events, per(float64(r.events), wall), per(float64(r.bytes)/1e6, wall),
-			cpu, per(float64(r.events), cpu), 100*per(r.windowCPU.Seconds(), r.window.Seconds()),
+			cpu, r.perCPU(), 100*per(r.windowCPU.Seconds(), r.window.Seconds()),
 			float64(r.maxRSS)/(1<<20), seconds(r.p50), seconds(r.p99), r.lost(), r.duplicated,
 			per(float64(r.wireBytes), float64(r.events)), per(float64(r.bodyBytes), float64(r.events)))
 	}
 	tw.Flush()
+	for _, r := range results {
+		if len(r.others) > 0 {
+			printRuns(w, r)
+		}
+	}
 
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -179,6 +202,21 @@ peak fds, peak files: corral's descriptors, and those of files read, sampled eve
 resumed after: from the endpoint's return after an outage to the first event accepted.
 fake CPU: the bench process (the fake and the counting) while corral ran, on the same CPUs.
 `)
+}
+
+// printRuns says how the runs of a scenario run several times spread: the
+// table's row is the median one.
+func printRuns(w io.Writer, r result) {
+	all := append([]result{r}, r.others...)
+	slices.SortFunc(all, func(a, b result) int { return cmp.Compare(a.perCPU(), b.perCPU()) })
+	speeds := make([]string, len(all))
+	lowRSS, highRSS := all[0].maxRSS, all[0].maxRSS
+	for i, a := range all {
+		speeds[i] = fmt.Sprintf("%.0f", a.perCPU())
+		lowRSS, highRSS = min(lowRSS, a.maxRSS), max(highRSS, a.maxRSS)
+	}
+	fmt.Fprintf(w, "%s: %d runs, the median shown; events/CPU-s %s; peak RSS %.1f to %.1f MiB\n",
+		r.scenario, len(all), strings.Join(speeds, ", "), float64(lowRSS)/(1<<20), float64(highRSS)/(1<<20))
 }
 
 // seconds formats d in seconds with 3 decimals, or "-" when negative.
