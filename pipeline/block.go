@@ -59,9 +59,31 @@ func NewBlock(dest Dest, source string) *Block {
 
 // Append adds an event with the given message. The message is copied.
 func (b *Block) Append(time int64, msg []byte) {
+	if len(msg) > cap(b.Data)-len(b.Data) {
+		b.growData(len(msg))
+	}
 	b.Entries = append(b.Entries, Entry{Time: time, Off: uint32(len(b.Data)), Len: uint32(len(msg))})
 	b.Data = append(b.Data, msg...)
 }
+
+// growData makes room for n more bytes of messages: the block's memory
+// doubles up to maxDoubling and grows by that much after, so a block
+// costs the budget at most maxDoubling more than it holds. append's own
+// steps, a quarter at a time past a few hundred bytes, copy a new 128 KiB
+// block some twenty times on its way there: the bench's backlog allocated
+// 86 MB in Block.Append before, 46 MB since, and peaks 2 MiB lower.
+func (b *Block) growData(n int) {
+	c := max(cap(b.Data)+min(cap(b.Data), maxDoubling), len(b.Data)+n, minData)
+	grown := make([]byte, len(b.Data), c)
+	copy(grown, b.Data)
+	b.Data = grown
+}
+
+// The growth of a block's Data: from minData, doubling up to maxDoubling.
+const (
+	minData     = 4 << 10
+	maxDoubling = 64 << 10
+)
 
 // Message returns the message of the i-th event. It aliases the block's
 // memory and is valid until the block is acknowledged.

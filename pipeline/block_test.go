@@ -1,0 +1,34 @@
+package pipeline
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+)
+
+// A block's memory doubles up to maxDoubling and then grows by that much,
+// so that a block read from a 128 KiB buffer is copied a handful of times,
+// and no block holds more than maxDoubling it does not use.
+func TestBlockDataGrowth(t *testing.T) {
+	b := NewBlock(Dest{Group: "g", Stream: "s"}, "test")
+	var caps []int
+	for i := range 1500 {
+		msg := fmt.Appendf(nil, "%05d %s", i, bytes.Repeat([]byte{'x'}, 194)) // 200 bytes
+		b.Append(int64(i), msg)
+		if n := len(caps); n == 0 || caps[n-1] != cap(b.Data) {
+			caps = append(caps, cap(b.Data))
+		}
+		if unused := cap(b.Data) - len(b.Data); unused > maxDoubling {
+			t.Fatalf("after %d bytes the block holds %d unused, more than %d", len(b.Data), unused, maxDoubling)
+		}
+	}
+	want := []int{4 << 10, 8 << 10, 16 << 10, 32 << 10, 64 << 10, 128 << 10, 192 << 10, 256 << 10, 320 << 10}
+	if fmt.Sprint(caps) != fmt.Sprint(want) {
+		t.Errorf("capacities %v, want %v", caps, want)
+	}
+	for i := range b.Len() {
+		if got, want := b.Message(i), fmt.Appendf(nil, "%05d %s", i, bytes.Repeat([]byte{'x'}, 194)); !bytes.Equal(got, want) {
+			t.Fatalf("message %d is %q, want %q", i, got, want)
+		}
+	}
+}
