@@ -67,6 +67,8 @@ func (s *Source) checkBy(at time.Time) {
 func (s *Source) after(r result) {
 	t := r.t
 	t.queued, t.busy = false, false
+	woken := t.woken
+	t.woken = false
 	if r.done {
 		if r.err != nil && !isCanceled(r.err) {
 			s.log.Warn("stopped reading file", zap.String("path", t.path), zap.Error(r.err))
@@ -75,7 +77,9 @@ func (s *Source) after(r result) {
 		return
 	}
 	switch {
-	case r.more:
+	case r.more, woken && !r.read:
+		// More to read, or written to while it was read and found
+		// nothing: the write came after the read's end.
 		s.enqueue(t)
 		return
 	case r.read:
@@ -103,7 +107,7 @@ func (s *Source) after(r result) {
 // again within minPoll: a file written steadily, whose writes are read a
 // batch at a time at that check rather than one wake-up each.
 func (t *tailer) busyWriting(now time.Time) bool {
-	return t.wait == minPoll && !t.next.IsZero() && t.next.Sub(now) <= minPoll
+	return !t.queued && t.wait == minPoll && t.next.After(now) && t.next.Sub(now) <= minPoll
 }
 
 // wakeFile makes a file's next check happen now.

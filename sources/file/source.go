@@ -224,20 +224,11 @@ func (s *Source) Run(ctx context.Context) error {
 	s.tick = time.NewTimer(minPoll)
 	s.tickAt = s.opts.Now().Add(minPoll)
 	defer s.tick.Stop()
-	// While hushed, the watcher's events are not read: see notify.
-	hush := time.NewTimer(time.Hour)
-	hush.Stop()
-	hushed := false
-
 	for {
 		var work chan<- *tailer
 		var next *tailer
 		if len(s.queue) > 0 {
 			work, next = s.work, s.queue[0]
-		}
-		events := s.events()
-		if hushed {
-			events = nil
 		}
 		select {
 		case <-ctx.Done():
@@ -265,13 +256,8 @@ func (s *Source) Run(ctx context.Context) error {
 				s.log.Error("save checkpoints", zap.Error(err))
 			}
 			s.saveAfter = now.Add(time.Duration(len(s.cps.saved)) * time.Second / (1 << 20))
-		case ev := <-events:
-			if d := s.notify(ev); d > 0 {
-				hushed = true
-				hush.Reset(d)
-			}
-		case <-hush.C:
-			hushed = false
+		case ev := <-s.events():
+			s.notify(ev)
 		case <-s.rescan:
 			s.rescan = nil
 			s.scan(ctx, false)

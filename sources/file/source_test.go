@@ -262,6 +262,52 @@ func TestSteadyWriterIsReadInBatches(t *testing.T) {
 	t.Logf("%d writes read in %d reads", writes, reads)
 }
 
+// A write to a quiet file wakes it at once, even while another file of
+// the same source is written steadily and read only every minPoll.
+func TestQuietFileWokenBesideBusyOne(t *testing.T) {
+	h := newHarness(t, nil)
+	h.write("busy.log", "first\n")
+	h.write("quiet.log", "first\n")
+	h.start()
+	h.waitFor("quiet.log", []string{"first"}, 5*time.Second)
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+				h.write("busy.log", fmt.Sprintf("busy %d\n", i))
+			}
+		}
+	})
+	defer func() { close(stop); wg.Wait() }()
+	time.Sleep(300 * time.Millisecond) // busy.log is read in batches by now
+
+	// Writes 2.5 minPoll and more apart: quiet.log's check after a write
+	// finds nothing more, so it is not taken for a steady writer.
+	const writes = 8
+	var delays []time.Duration
+	for i := range writes {
+		time.Sleep(minPoll*5/2 + time.Duration(i*37%97)*time.Millisecond) // at different points of busy.log's checks
+		start := time.Now()
+		h.write("quiet.log", fmt.Sprintf("quiet %d\n", i))
+		for len(h.sink.stream("quiet.log")) < i+2 && time.Since(start) < 5*time.Second {
+			time.Sleep(time.Millisecond)
+		}
+		delays = append(delays, time.Since(start))
+	}
+	slices.Sort(delays)
+	t.Logf("quiet file's lines read after %v", delays)
+	// At once is a few milliseconds; a wake that waits for the busy file's
+	// next check takes up to minPoll (200 ms) and more.
+	if slow := delays[writes-2]; slow > minPoll/2 {
+		t.Errorf("quiet file's second slowest of %d lines took %v, want under %v", writes, slow, minPoll/2)
+	}
+}
+
 // TestRenameRotationWithRestart is case B04 of the shared failure cases.
 func TestRenameRotationWithRestart(t *testing.T) {
 	h := newHarness(t, nil)

@@ -65,6 +65,7 @@ type tailer struct {
 	// Scheduling, owned by the Run goroutine.
 	queued bool          // waiting for a reader, or with one
 	busy   bool          // with a reader: only the reader touches the fields above
+	woken  bool          // changed while queued: check again once serviced
 	next   time.Time     // when the file is due for a check
 	wait   time.Duration // the current wait between checks
 

@@ -81,17 +81,22 @@ func (s *Source) errors() <-chan error {
 //
 // A write to a file being written steadily does not wake it: the file is
 // due for a check within minPoll anyway, and reads what came by then in
-// one go. notify then returns how long the watcher may be left unread,
-// until that check: its goroutine waits to hand over the next event, and
-// the kernel merges the file's further modify events into one meanwhile.
-// A writer that flushes every few milliseconds would otherwise cost
-// several goroutine switches and thread wake-ups per write.
-func (s *Source) notify(ev fsnotify.Event) (hush time.Duration) {
+// one go, rather than a few lines at every write of a writer that flushes
+// every few milliseconds. A write to a file being read marks it, so that
+// it is checked again as soon as that read is done (see after).
+//
+// The watcher itself is always read at once, so that a write to a quiet
+// file beside a busy one is seen in milliseconds. Leaving it unread while
+// a busy file was due anyway (the kernel then merges that file's modify
+// events) saved 0.6 to 0.8 % of a core in the live tail, but held every
+// other file's events, new files' too, for up to minPoll and more.
+func (s *Source) notify(ev fsnotify.Event) {
 	if t := s.byPath[ev.Name]; t != nil {
-		now := s.opts.Now()
-		if ev.Op == fsnotify.Write && t.busyWriting(now) {
-			hush = t.next.Sub(now)
-		} else {
+		switch now := s.opts.Now(); {
+		case ev.Op == fsnotify.Write && t.busyWriting(now):
+		case t.queued:
+			t.woken = true
+		default:
 			s.wakeFile(t)
 		}
 	}
@@ -101,7 +106,6 @@ func (s *Source) notify(ev fsnotify.Event) (hush time.Duration) {
 			s.rescan = time.After(rescanDelay)
 		}
 	}
-	return hush
 }
 
 // rescanDelay gathers a burst of directory changes into one scan.
