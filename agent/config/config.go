@@ -470,8 +470,9 @@ type Multiline struct {
 }
 
 // Load reads and parses the file at path. Problems name the file by path
-// as given, so that with several configs the one at fault is plain. An error reading the file is returned wrapped; problems in
-// its content are returned as Errors.
+// as given, so that with several configs the one at fault is plain. An
+// error reading the file is returned wrapped; problems in its content are
+// returned as Errors.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {

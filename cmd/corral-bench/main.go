@@ -41,7 +41,8 @@ func main() {
 	flag.DurationVar(&opts.limit, "limit", 5*time.Minute,
 		"longest a scenario may take to deliver everything")
 	flag.IntVar(&opts.runs, "runs", 0,
-		"runs of each short scenario (the backlogs), of which the table shows the median (default 3)")
+		"runs of each short scenario (the backlogs), of which the table shows the median, "+
+			"the faster middle one of an even count (default 3)")
 	only := flag.String("scenario", "", "run only the scenario of this name (default: all)")
 	flag.Parse()
 
@@ -69,7 +70,8 @@ func run(opts options, only string) error {
 		return fmt.Errorf("corral binary: %w (run `make build`)", err)
 	}
 	printMachine(os.Stdout, opts.corral)
-	fmt.Printf("speed:   gzip level 1 of the bench's lines at %.0f MB per CPU-second before the scenarios\n", machineSpeed())
+	fmt.Printf("speed:   gzip level 1 of the bench's lines at %.0f MB per CPU-second before the scenarios\n",
+		machineSpeed())
 
 	var results []result
 	for _, sc := range selected {
@@ -82,8 +84,8 @@ func run(opts options, only string) error {
 
 	fmt.Println()
 	printTable(os.Stdout, results)
-	fmt.Printf("\nspeed:   gzip level 1 of the bench's lines at %.0f MB per CPU-second after the scenarios:\n"+
-		"  a machine that ran slower or faster in between makes every CPU figure drift with it\n", machineSpeed())
+	fmt.Printf("\nspeed:   gzip level 1 of the bench's lines at %.0f MB per CPU-second after the "+
+		"scenarios:\n  a machine that ran slower or faster in between makes every CPU figure drift with it\n", machineSpeed())
 	failed := false
 	for _, r := range results {
 		if r.failed() {

@@ -2,6 +2,7 @@ package cloudwatch
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -269,6 +270,9 @@ func TestEncodeIsValidJSON(t *testing.T) {
 		want += `{"timestamp":` + ts + `,"message":"m` + strconv.Itoa(i) + ` \"\\\n\u0000\u001f` + "\u2028" + ` é"}`
 	}
 	want += "]}"
+	if !json.Valid(body) {
+		t.Errorf("body is not valid JSON:\n%s", body)
+	}
 	if string(body) != want {
 		t.Errorf("body =\n%s\nwant\n%s", body, want)
 	}
