@@ -26,10 +26,11 @@ const (
 // fifth at 200 to 270 MB per CPU-second; Huffman-only coding is faster
 // but leaves two thirds.
 //
-// Limitation: at that speed gzip is 1.0 to 1.25 µs of each ~250-byte
-// event, so a backlog with gzip on stays under 600,000 events per
-// CPU-second on a 2-core VM (docs/performance.md); compression none is
-// the switch for hosts where CPU counts more than bytes.
+// Limitation: at that speed gzip is 0.77 to 1.25 µs of each ~250-byte
+// event, so a backlog with gzip on ships about 600,000 events per
+// CPU-second on a 2-core VM, less in its slow phases
+// (docs/performance.md); compression none is the switch for hosts where
+// CPU counts more than bytes.
 const gzipLevel = gzip.BestSpeed
 
 // chunkBytes is how much encoded JSON is buffered before it is handed to

@@ -85,11 +85,12 @@ func (s *Source) errors() <-chan error {
 // every few milliseconds. A write to a file being read marks it, so that
 // it is checked again as soon as that read is done (see after).
 //
-// The watcher itself is always read at once, so that a write to a quiet
-// file beside a busy one is seen in milliseconds. Leaving it unread while
-// a busy file was due anyway (the kernel then merges that file's modify
-// events) saved 0.6 to 0.8 % of a core in the live tail, but held every
-// other file's events, new files' too, for up to minPoll and more.
+// Limitation: the watcher itself is read at once, a wake-up per write of
+// a busy file, so that a write to a quiet file beside it is seen in
+// milliseconds. Leaving it unread while a busy file was due anyway (the
+// kernel then merges that file's modify events) saved 0.6 to 0.8 % of a
+// core in the live tail, but held every other file's events, new files'
+// too, for up to minPoll and more.
 func (s *Source) notify(ev fsnotify.Event) {
 	if t := s.byPath[ev.Name]; t != nil {
 		switch now := s.opts.Now(); {
