@@ -224,11 +224,21 @@ func (s *Source) Run(ctx context.Context) error {
 	s.tick = time.NewTimer(minPoll)
 	s.tickAt = s.opts.Now().Add(minPoll)
 	defer s.tick.Stop()
+	// While hushed, the watcher's events are not read: see notify.
+	hush := time.NewTimer(time.Hour)
+	hush.Stop()
+	hushed := false
+	var calmUntil time.Time // no new hush before then
+
 	for {
 		var work chan<- *tailer
 		var next *tailer
 		if len(s.queue) > 0 {
 			work, next = s.work, s.queue[0]
+		}
+		events := s.events()
+		if hushed {
+			events = nil
 		}
 		select {
 		case <-ctx.Done():
@@ -256,8 +266,16 @@ func (s *Source) Run(ctx context.Context) error {
 				s.log.Error("save checkpoints", zap.Error(err))
 			}
 			s.saveAfter = now.Add(time.Duration(len(s.cps.saved)) * time.Second / (1 << 20))
-		case ev := <-s.events():
-			s.notify(ev)
+		case ev := <-events:
+			if d := s.notify(ev); d > 0 && s.opts.Now().After(calmUntil) {
+				hushed = true
+				hush.Reset(d)
+			}
+		case <-hush.C:
+			// What the kernel gathered meanwhile is read before another
+			// hush, so that another file's write waits for one at most.
+			hushed = false
+			calmUntil = s.opts.Now().Add(hushGap)
 		case <-s.rescan:
 			s.rescan = nil
 			s.scan(ctx, false)
