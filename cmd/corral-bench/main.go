@@ -41,10 +41,14 @@ func main() {
 	flag.DurationVar(&opts.limit, "limit", 5*time.Minute,
 		"longest a scenario may take to deliver everything")
 	flag.IntVar(&opts.runs, "runs", 0,
-		"runs of each short scenario (the backlogs), of which the table shows the median, "+
-			"the faster middle one of an even count (default 3)")
-	only := flag.String("scenario", "", "run only the scenario of this name (default: all)")
+		"runs of each backlog scenario, of which the table shows the median, "+
+			"the faster middle one of an even count (default 3; the others run once)")
+	only := flag.String("scenario", "", "run only the scenario of this name (default: all): "+scenarioNames())
 	flag.Parse()
+	if opts.runs < 0 {
+		fmt.Fprintln(os.Stderr, "corral-bench: -runs must be 1 or more (0 for the default)")
+		os.Exit(2)
+	}
 
 	if err := run(opts, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "corral-bench:", err)
@@ -132,17 +136,24 @@ func runScenario(ctx context.Context, opts options, sc scenario, several bool) (
 	return median(runs), nil
 }
 
+// scenarioNames lists the scenarios' names, for -scenario's help.
+func scenarioNames() string {
+	names := make([]string, len(scenarios))
+	for i, sc := range scenarios {
+		names[i] = sc.name
+	}
+	return strings.Join(names, ", ")
+}
+
 // selectScenarios returns every scenario, or the one named only.
 func selectScenarios(only string) ([]scenario, error) {
 	if only == "" {
 		return scenarios, nil
 	}
-	var names []string
 	for _, sc := range scenarios {
 		if sc.name == only {
 			return []scenario{sc}, nil
 		}
-		names = append(names, sc.name)
 	}
-	return nil, fmt.Errorf("no scenario %q; there are: %s", only, strings.Join(names, ", "))
+	return nil, fmt.Errorf("no scenario %q; there are: %s", only, scenarioNames())
 }
