@@ -90,7 +90,9 @@ func (s *Source) errors() <-chan error {
 //
 // Limitation: meanwhile a write to another file of the source, or a new
 // file, waits too: for one hush, up to minPoll, since after a hush the
-// watcher is read freely for hushGap before the next.
+// watcher is read freely for hushGap before the next. Many busy files in
+// one source can fill inotify's queue meanwhile; the watcher's error then
+// leaves files to their polls until its next event.
 //
 // A write to a file being read marks it, so that it is checked again as
 // soon as that read is done (see after).
