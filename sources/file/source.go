@@ -267,7 +267,7 @@ func (s *Source) Run(ctx context.Context) error {
 			}
 			s.saveAfter = now.Add(time.Duration(len(s.cps.saved)) * time.Second / (1 << 20))
 		case ev := <-events:
-			if d := s.notify(ev); d > 0 && s.opts.Now().After(calmUntil) {
+			if d := s.notify(ev); d > 0 && time.Now().After(calmUntil) {
 				hushed = true
 				hush.Reset(d)
 			}
@@ -275,12 +275,12 @@ func (s *Source) Run(ctx context.Context) error {
 			// What the kernel gathered meanwhile is read before another
 			// hush, so that another file's write waits for one at most.
 			hushed = false
-			calmUntil = s.opts.Now().Add(hushGap)
+			calmUntil = time.Now().Add(hushGap) // the hush's clock: timers run on real time
 		case <-s.rescan:
 			s.rescan = nil
 			s.scan(ctx, false)
 		case err := <-s.errors():
-			s.log.Warn("file watcher error, relying on polling", zap.Error(err))
+			s.watchError(err)
 		}
 	}
 }

@@ -90,9 +90,9 @@ func (s *Source) errors() <-chan error {
 //
 // Limitation: meanwhile a write to another file of the source, or a new
 // file, waits too: for one hush, up to minPoll, since after a hush the
-// watcher is read freely for hushGap before the next. Many busy files in
-// one source can fill inotify's queue meanwhile; the watcher's error then
-// leaves files to their polls until its next event.
+// watcher is read freely for hushGap before the next, as long as the Run
+// goroutine itself is not held longer (a scan, a save). Many busy files in
+// one source can fill inotify's queue meanwhile: see watchError.
 //
 // A write to a file being read marks it, so that it is checked again as
 // soon as that read is done (see after).
@@ -114,6 +114,28 @@ func (s *Source) notify(ev fsnotify.Event) (hush time.Duration) {
 		}
 	}
 	return hush
+}
+
+// watchError handles an error of the watcher. When the kernel's queue
+// overflowed (a hush while many files were written, or a burst), some
+// writes and new files went unannounced: every file is checked now and
+// the globs scanned, rather than leaving them to their polls.
+func (s *Source) watchError(err error) {
+	if !errors.Is(err, fsnotify.ErrEventOverflow) {
+		s.log.Warn("file watcher error, relying on polling", zap.Error(err))
+		return
+	}
+	s.log.Warn("file watcher's queue overflowed: checking every file now", zap.Int("files", len(s.tailers)))
+	for _, t := range s.tailers {
+		if t.queued {
+			t.woken = true
+		} else {
+			s.wakeFile(t)
+		}
+	}
+	if s.rescan == nil {
+		s.rescan = time.After(rescanDelay)
+	}
 }
 
 // hushGap is how long the watcher is read freely after a hush: time for
