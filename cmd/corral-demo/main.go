@@ -77,6 +77,8 @@ cloudwatch:
   log_group: /corral/{hostname}
   flush_interval: 500ms
   compression: none                    # moto answers gzip bodies with HTTP 500; CloudWatch Logs takes them
+server:
+  listen: 127.0.0.1:0                  # any free port: a corral already running here keeps 9880
 sources:
   - type: file
     paths: [%s]
