@@ -13,8 +13,7 @@ func TestBlockDataGrowth(t *testing.T) {
 	b := &Block{Dest: Dest{Group: "g", Stream: "s"}} // not from the pool, which may hold a grown one
 	var caps []int
 	for i := range 5000 {
-		msg := fmt.Appendf(nil, "%05d %s", i, bytes.Repeat([]byte{'x'}, 194)) // 200 bytes
-		b.Append(int64(i), msg)
+		b.Append(int64(i), growthMessage(i))
 		if n := len(caps); n == 0 || caps[n-1] != cap(b.Data) {
 			caps = append(caps, cap(b.Data))
 		}
@@ -29,8 +28,13 @@ func TestBlockDataGrowth(t *testing.T) {
 		t.Errorf("capacities %v, want %v", caps, want)
 	}
 	for i := range b.Len() {
-		if got, want := b.Message(i), fmt.Appendf(nil, "%05d %s", i, bytes.Repeat([]byte{'x'}, 194)); !bytes.Equal(got, want) {
+		if got, want := b.Message(i), growthMessage(i); !bytes.Equal(got, want) {
 			t.Fatalf("message %d is %q, want %q", i, got, want)
 		}
 	}
+}
+
+// growthMessage is the 200-byte message i of TestBlockDataGrowth.
+func growthMessage(i int) []byte {
+	return fmt.Appendf(nil, "%05d %s", i, bytes.Repeat([]byte{'x'}, 194))
 }

@@ -88,8 +88,9 @@ func run(opts options, only string) error {
 
 	fmt.Println()
 	printTable(os.Stdout, results)
-	fmt.Printf("\nspeed:   gzip level 1 of the bench's lines at %.0f MB per CPU-second after the "+
-		"scenarios:\n  a machine that ran slower or faster in between makes every CPU figure drift with it\n", machineSpeed())
+	fmt.Printf("\nspeed:   gzip level 1 of the bench's lines at %.0f MB per CPU-second after the scenarios:\n"+
+		"  a machine that ran slower or faster in between makes every CPU figure drift with it\n",
+		machineSpeed())
 	failed := false
 	for _, r := range results {
 		if r.failed() {

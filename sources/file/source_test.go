@@ -143,14 +143,22 @@ func (h *harness) path(name string) string { return filepath.Join(h.dir, name) }
 
 func (h *harness) write(name, data string) {
 	h.t.Helper()
-	f, err := os.OpenFile(h.path(name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err := appendString(h.path(name), data); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// appendString appends data to the file at path, creating it if needed.
+func appendString(path, data string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		h.t.Fatal(err)
+		return err
 	}
-	defer f.Close()
 	if _, err := f.WriteString(data); err != nil {
-		h.t.Fatal(err)
+		f.Close()
+		return err
 	}
+	return f.Close()
 }
 
 // waitFor polls the delivered events of stream until they equal want, and
@@ -282,8 +290,13 @@ func TestQuietFileWokenBesideBusyOne(t *testing.T) {
 			case <-stop:
 				return
 			case <-time.After(5 * time.Millisecond):
-				h.write("busy.log", fmt.Sprintf("busy %d\n", i))
-				h.write("busy2.log", fmt.Sprintf("busy %d\n", i))
+				// Not h.write: its t.Fatal may not run off the test's goroutine.
+				for _, name := range []string{"busy.log", "busy2.log"} {
+					if err := appendString(h.path(name), fmt.Sprintf("busy %d\n", i)); err != nil {
+						t.Error(err)
+						return
+					}
+				}
 			}
 		}
 	})
