@@ -241,9 +241,11 @@ func gunzip(t *testing.T, b []byte) []byte {
 
 // FuzzAppendString checks that any valid UTF-8 message is encoded as a JSON
 // string that encoding/json reads back as the message, as appendName,
-// written a byte at a time, encodes it too.
+// written a byte at a time, and both searches for the bytes to escape
+// encode it too.
 func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", `say "hi"`, "a\\b\nc\rd\te\x00f\x1fg", "\u2028 ✓ 😀 12345678\"12345678", strings.Repeat("\x01", 9)} {
+	for _, s := range []string{"", `say "hi"`, "a\\b\nc\rd\te\x00f\x1fg", "\u2028 ✓ 😀 12345678\"12345678", strings.Repeat("\x01", 9),
+		strings.Repeat(`{"k":"v\\"}`+"\t", 200)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -261,6 +263,11 @@ func FuzzAppendString(f *testing.F) {
 		}
 		if name := appendName(nil, s); string(name) != string(enc) {
 			t.Fatalf("%q encoded as %s by appendName, %s by appendString", s, name, enc)
+		}
+		// Both searches, whichever this machine runs.
+		body := appendStringBody(nil, []byte(s))
+		if words := appendStringBodyWords(nil, []byte(s)); string(words) != string(body) {
+			t.Fatalf("%q encoded as %s by the bitmap search, %s by the 8-byte one", s, body, words)
 		}
 	})
 }
