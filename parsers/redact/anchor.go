@@ -1,16 +1,23 @@
 package redact
 
-import "bytes"
+import (
+	"bytes"
+	"math"
+	"math/bits"
+
+	"github.com/corral-logs/corral/internal/byteset"
+)
 
 // anchor is a literal that every match of a rule contains. A rule with
 // anchors runs its pattern only on messages holding one of them.
 //
-// An anchor is found by one byte of it: the search jumps from one
-// occurrence of that byte to the next (bytes.IndexByte) and compares the
-// literal around it. The prefilter makes one such pass per distinct byte
-// for all rules together, so the built-in rules choose bytes that are
-// rare in logs ('J' of "eyJ", 'A' of "AKIA") or shared (the ':' after a
-// key name finds "://" too).
+// An anchor is found by one byte of it: the search stops at each
+// occurrence of that byte and compares the literal around it. The
+// prefilter marks the bytes of all rules in one vector pass (package
+// byteset) where it can, else makes one pass per distinct byte
+// (bytes.IndexByte); either way each stop costs, so the built-in rules
+// choose bytes that are rare in logs ('J' of "eyJ", 'A' of "AKIA") or
+// shared (the ':' after a key name finds "://" too).
 type anchor struct {
 	lit  string // lower case when fold or key
 	fold bool   // ASCII letters compare case-insensitively
@@ -51,7 +58,16 @@ func keys(names ...string) []anchor {
 type prefilter struct {
 	groups []scanGroup
 	all    uint64 // the bits of every rule in groups
+	// stops is the groups' bytes, when the vector search can mark them
+	// all in one pass; nil when it cannot, and the groups are searched
+	// one after another. groupOf[c] is the index of c's group.
+	stops   *byteset.Set
+	groupOf [256]uint8
 }
+
+// markWindow is how many bytes of a message scanMarked marks at once;
+// their bitmap is on the stack.
+const markWindow = 1024
 
 // scanGroup is the anchors found by one byte.
 type scanGroup struct {
@@ -99,6 +115,16 @@ func (p *prefilter) add(bit uint64, as []anchor) {
 		p.group(a.by).addLit(a, a.by, bit)
 	}
 	p.all |= bit
+	p.stops = nil
+	if !byteset.Fast || len(p.groups) > math.MaxUint8 {
+		return
+	}
+	var in [256]bool
+	for i, g := range p.groups {
+		in[g.by] = true
+		p.groupOf[g.by] = uint8(i)
+	}
+	p.stops, _ = byteset.New(func(c byte) bool { return in[c] }) // nil past eight nibble classes
 }
 
 // group returns the group searching for by, adding it if needed.
@@ -170,6 +196,14 @@ func upper(c byte) byte {
 // scan returns the bits of the rules whose anchors msg holds, ignoring
 // those in have.
 func (p *prefilter) scan(msg []byte, have uint64) uint64 {
+	if p.stops != nil && len(msg) >= 16 {
+		return p.scanMarked(msg, have)
+	}
+	return p.scanGroups(msg, have)
+}
+
+// scanGroups is scan a group at a time, each a pass of bytes.IndexByte.
+func (p *prefilter) scanGroups(msg []byte, have uint64) uint64 {
 	found := have
 	for i := range p.groups {
 		g := &p.groups[i]
@@ -191,23 +225,54 @@ func (g *scanGroup) scan(msg []byte, found uint64) uint64 {
 			break
 		}
 		i += j
-		if !g.anyNear {
-			var prev, next byte
-			if i > 0 {
-				prev = msg[i-1]
-			}
-			if i+1 < len(msg) {
-				next = msg[i+1]
-			}
-			if !g.prevOK[prev] && !g.nextOK[next] {
-				continue
-			}
+		if !g.near(msg, i) {
+			continue
 		}
 		if found = g.check(msg, i, found); g.rules&^found == 0 {
 			break
 		}
 	}
 	return found
+}
+
+// scanMarked is scan in one pass over msg for all groups: it marks every
+// byte that one of them searches for, then looks at each in turn.
+func (p *prefilter) scanMarked(msg []byte, have uint64) uint64 {
+	found := have
+	var marks [markWindow / 64]uint64
+	for off := 0; off < len(msg); off += markWindow {
+		w := msg[off:min(len(msg), off+markWindow)]
+		p.stops.Mark(marks[:], w)
+		for k, m := range marks[:byteset.Words(len(w))] {
+			for ; m != 0; m &= m - 1 {
+				i := off + k*64 + bits.TrailingZeros64(m)
+				g := &p.groups[p.groupOf[msg[i]]]
+				if g.rules&^found == 0 || !g.near(msg, i) {
+					continue
+				}
+				if found = g.check(msg, i, found); p.all&^found == 0 {
+					return found &^ have
+				}
+			}
+		}
+	}
+	return found &^ have
+}
+
+// near reports whether the bytes around msg[i], g's byte, may be those of
+// one of g's anchors: most stops are told from anchors by them alone.
+func (g *scanGroup) near(msg []byte, i int) bool {
+	if g.anyNear {
+		return true
+	}
+	var prev, next byte
+	if i > 0 {
+		prev = msg[i-1]
+	}
+	if i+1 < len(msg) {
+		next = msg[i+1]
+	}
+	return g.prevOK[prev] || g.nextOK[next]
 }
 
 // check adds to found the bits of the rules whose anchors in g hold

@@ -10,7 +10,8 @@ import (
 // message stays valid; an unchanged message comes back as it was;
 // redacting the result again changes nothing; and the anchors change
 // nothing either: the result is the one of running every pattern over the
-// whole message.
+// whole message, and the one-pass search finds the anchors the per-byte
+// passes do.
 func FuzzRedact(f *testing.F) {
 	for _, c := range secretCases {
 		f.Add([]byte(c.in))
@@ -38,6 +39,11 @@ func FuzzRedact(f *testing.F) {
 		}
 		if want, _ := ref.Redact(nil, msg); !bytes.Equal(out, want) {
 			t.Fatalf("Redact(%q) = %q, without anchors %q", msg, out, want)
+		}
+		if r.pre.stops != nil {
+			if one, each := r.pre.scanMarked(msg, 0), r.pre.scanGroups(msg, 0); one != each {
+				t.Fatalf("%q: anchors of rules %b in one pass, %b a byte at a time", msg, one, each)
+			}
 		}
 		again, changedAgain := r.Redact(nil, out)
 		if changedAgain || !bytes.Equal(again, out) {

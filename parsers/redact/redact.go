@@ -8,9 +8,9 @@
 // any match contains: "eyJ" for a JSON web token, "Bearer" in any case, a
 // key name such as "password" right before '=' or ':'. A rule's pattern
 // runs only on a message holding one of its anchors. The anchors of all
-// rules are found together, with one vector byte scan (bytes.IndexByte)
-// per distinct byte they are looked for by, seven for the built-in rules,
-// and no allocation. When a built-in rule's pattern does run, it runs
+// rules are found together, without allocating: one vector pass marks
+// every byte they are looked for by (seven for the built-in rules), or,
+// where that cannot be done, one bytes.IndexByte pass per byte. When a built-in rule's pattern does run, it runs
 // from the first anchor on, so a secret at the end of a long line costs
 // little; a user rule's pattern runs over the whole message, and its
 // anchor is its literal prefix, when it has one.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/corral-logs/corral/internal/byteset"
 	"github.com/corral-logs/corral/internal/shared"
 )
 
@@ -423,19 +424,27 @@ func TestAnchors(t *testing.T) {
 			[]string{"token", "tokens=", "token x=", "=token", `token"":`}},
 		{"user prefix", literalAnchors("card="), []string{"xcard=1"}, []string{"card", "Card="}},
 	}
+	// Short messages are searched a byte at a time, long ones in one
+	// pass (where it runs), a window of markWindow bytes at a time: the
+	// pads put each case on both sides of a window's end.
+	pads := []int{0, 20, markWindow - 3, markWindow + 5}
 	for _, c := range cases {
-		for _, m := range c.hold {
-			if !holds(c.as, m) {
-				t.Errorf("%s: %q holds no anchor", c.name, m)
+		for _, pad := range pads {
+			x := strings.Repeat(" ", pad)
+			for _, m := range c.hold {
+				if !holds(c.as, x+m) || !holds(c.as, x+m+x) {
+					t.Errorf("%s: %q after %d blanks holds no anchor", c.name, m, pad)
+				}
 			}
-		}
-		for _, m := range c.dont {
-			if holds(c.as, m) {
-				t.Errorf("%s: %q holds an anchor", c.name, m)
+			for _, m := range c.dont {
+				if holds(c.as, x+m) || holds(c.as, x+m+x) {
+					t.Errorf("%s: %q after %d blanks holds an anchor", c.name, m, pad)
+				}
 			}
 		}
 	}
-	// Rules share a pass per byte: the built-ins search seven bytes.
+	// Rules share their stops: the built-ins search seven bytes, all in
+	// one pass where there is vector code.
 	r := mustNew(t, nil, nil)
 	var by []byte
 	for _, g := range r.pre.groups {
@@ -443,6 +452,9 @@ func TestAnchors(t *testing.T) {
 	}
 	if len(by) != 7 {
 		t.Errorf("the built-in rules search %d bytes (%q), want 7", len(by), by)
+	}
+	if byteset.Fast && r.pre.stops == nil {
+		t.Errorf("the built-in rules' bytes %q are not searched in one pass", by)
 	}
 }
 
