@@ -18,7 +18,7 @@ import (
 )
 
 // Fast reports whether Mark runs vector code on this machine.
-var Fast = haveVector
+func Fast() bool { return haveVector }
 
 // A Set is a set of bytes that Mark finds.
 type Set struct {
@@ -79,8 +79,9 @@ func (s *Set) Mark(bits []uint64, b []byte) {
 	if n == 0 {
 		return
 	}
+	_ = bits[Words(n)-1] // a short bits panics, not written past its length
 	bits = bits[:Words(n)]
-	if Fast && n >= 16 {
+	if haveVector && n >= 16 {
 		bits[len(bits)-1] = 0
 		markVector(&s.nibbles, &b[0], n, &bits[0])
 		return

@@ -77,6 +77,27 @@ func TestMark(t *testing.T) {
 	}
 }
 
+// TestMarkShortBits: bits shorter than Words(len(b)) is a panic, even when
+// its capacity would hold the words, which belong to someone else.
+func TestMarkShortBits(t *testing.T) {
+	s, err := New(jsonEscapes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := []uint64{0, sentinel, sentinel, sentinel}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("Mark of 200 bytes into 1 word did not panic")
+			}
+		}()
+		s.Mark(buf[:1], make([]byte, 200))
+	}()
+	if buf[1] != sentinel {
+		t.Error("Mark wrote past its slice's length")
+	}
+}
+
 func TestNewRefusesNineClasses(t *testing.T) {
 	nine := func(c byte) bool { return c>>4 < 9 && c&15 == c>>4 }
 	if _, err := New(nine); err == nil {
@@ -85,18 +106,28 @@ func TestNewRefusesNineClasses(t *testing.T) {
 }
 
 // FuzzMark checks Mark against the set's own definition for any bytes,
-// with a set made of the first few of them.
+// with a set made of the first few members: up to eight bytes, or, when
+// the first is '-', the range of the next two and up to five bytes more
+// (a range needs at most three nibble classes).
 func FuzzMark(f *testing.F) {
 	f.Add([]byte("\"\\\n"), []byte(`{"msg":"a\tb\\c"}`+"\x00\x1f\x7f\xff"))
 	f.Add([]byte("AbJq=:"), []byte("user=admin password: AKIA eyJhbGci mysql://x"))
+	f.Add([]byte("-\x00\x1f\"\\"), []byte(`{"msg":"a\tb\\c"}`+"\x00\x1f\x20\x7f\xff"))
 	f.Fuzz(func(t *testing.T, members, b []byte) {
 		var in [256]bool
-		for _, c := range members[:min(len(members), 8)] {
+		singles := members[:min(len(members), 8)]
+		if len(members) >= 3 && members[0] == '-' {
+			for c := int(members[1]); c <= int(members[2]); c++ {
+				in[c] = true
+			}
+			singles = members[3:min(len(members), 8)]
+		}
+		for _, c := range singles {
 			in[c] = true
 		}
 		s, err := New(func(c byte) bool { return in[c] })
 		if err != nil {
-			t.Fatalf("New of %d bytes: %v", min(len(members), 8), err)
+			t.Fatalf("New of %q: %v", members[:min(len(members), 8)], err)
 		}
 		checkMark(t, s, func(c byte) bool { return in[c] }, b)
 	})

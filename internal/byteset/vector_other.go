@@ -3,7 +3,7 @@
 package byteset
 
 // Limitation: only amd64 has a vector Mark; elsewhere (arm64) it tests a
-// byte at a time and Fast is false, so callers keep their
+// byte at a time and Fast reports false, so callers keep their
 // bytes.IndexByte passes, which Go vectorizes on arm64 too.
 const haveVector = false
 

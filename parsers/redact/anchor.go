@@ -2,7 +2,6 @@ package redact
 
 import (
 	"bytes"
-	"math"
 	"math/bits"
 
 	"github.com/corral-logs/corral/internal/byteset"
@@ -116,9 +115,11 @@ func (p *prefilter) add(bit uint64, as []anchor) {
 	}
 	p.all |= bit
 	p.stops = nil
-	if !byteset.Fast || len(p.groups) > math.MaxUint8 {
+	if !byteset.Fast() {
 		return
 	}
+	// Each group is one byte, so there are at most 256 and an index fits
+	// groupOf's uint8.
 	var in [256]bool
 	for i, g := range p.groups {
 		in[g.by] = true

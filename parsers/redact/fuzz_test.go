@@ -44,6 +44,13 @@ func FuzzRedact(f *testing.F) {
 			if one, each := r.pre.scanMarked(msg, 0), r.pre.scanGroups(msg, 0); one != each {
 				t.Fatalf("%q: anchors of rules %b in one pass, %b a byte at a time", msg, one, each)
 			}
+			// Across a window's end: the stops of the next window are
+			// told apart by their own groups.
+			long := append(bytes.Repeat([]byte{'.'}, markWindow-min(len(msg), markWindow)/2), msg...)
+			if one, each := r.pre.scanMarked(long, 0), r.pre.scanGroups(long, 0); one != each {
+				t.Fatalf("%q after %d dots: anchors of rules %b in one pass, %b a byte at a time",
+					msg, len(long)-len(msg), one, each)
+			}
 		}
 		again, changedAgain := r.Redact(nil, out)
 		if changedAgain || !bytes.Equal(again, out) {

@@ -10,10 +10,11 @@
 // runs only on a message holding one of its anchors. The anchors of all
 // rules are found together, without allocating: one vector pass marks
 // every byte they are looked for by (seven for the built-in rules), or,
-// where that cannot be done, one bytes.IndexByte pass per byte. When a built-in rule's pattern does run, it runs
-// from the first anchor on, so a secret at the end of a long line costs
-// little; a user rule's pattern runs over the whole message, and its
-// anchor is its literal prefix, when it has one.
+// where that cannot be done, one bytes.IndexByte pass per byte. When a
+// built-in rule's pattern does run, it runs from the first anchor on, so
+// a secret at the end of a long line costs little; a user rule's pattern
+// runs over the whole message, and its anchor is its literal prefix, when
+// it has one.
 //
 // Rules run in order, each on the previous one's output. A rule does not
 // redact what an earlier rule already did: a match that would only change

@@ -426,8 +426,13 @@ func TestAnchors(t *testing.T) {
 	}
 	// Short messages are searched a byte at a time, long ones in one
 	// pass (where it runs), a window of markWindow bytes at a time: the
-	// pads put each case on both sides of a window's end.
-	pads := []int{0, 20, markWindow - 3, markWindow + 5}
+	// pads put each case's bytes on both sides of a window's end, and
+	// each of its first bytes on the window's last and on the next one's
+	// first.
+	pads := []int{0, 20}
+	for pad := markWindow - 48; pad <= markWindow+1; pad++ {
+		pads = append(pads, pad)
+	}
 	for _, c := range cases {
 		for _, pad := range pads {
 			x := strings.Repeat(" ", pad)
@@ -453,7 +458,7 @@ func TestAnchors(t *testing.T) {
 	if len(by) != 7 {
 		t.Errorf("the built-in rules search %d bytes (%q), want 7", len(by), by)
 	}
-	if byteset.Fast && r.pre.stops == nil {
+	if byteset.Fast() && r.pre.stops == nil {
 		t.Errorf("the built-in rules' bytes %q are not searched in one pass", by)
 	}
 }

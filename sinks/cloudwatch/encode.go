@@ -156,7 +156,7 @@ const escapeWindow = 1024
 // to escape in one pass and copies the text between them whole, without a
 // branch per byte; elsewhere it searches 8 bytes at a time.
 func appendStringBody(dst, msg []byte) []byte {
-	if !byteset.Fast || len(msg) < 16 {
+	if !byteset.Fast() || len(msg) < 16 {
 		return appendStringBodyWords(dst, msg)
 	}
 	var marks [escapeWindow / 64]uint64
