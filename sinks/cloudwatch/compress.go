@@ -26,11 +26,11 @@ const (
 // fifth at 184 to 330 MB per CPU-second on a 2-core VM; Huffman-only
 // coding is about twice as fast but leaves two thirds.
 //
-// Limitation: at that speed gzip is 0.77 to 1.25 µs of each ~250-byte
+// Limitation: at that speed gzip is 0.77 to 1.27 µs of each ~250-byte
 // event, so a backlog with gzip on ships about 600,000 events per
-// CPU-second on a 2-core VM, less in its slow phases
-// (docs/performance.md); compression none is the switch for hosts where
-// CPU counts more than bytes.
+// CPU-second on a 2-core VM, less on a slower one (docs/performance.md);
+// compression none is the switch for hosts where CPU counts more than
+// bytes.
 const gzipLevel = gzip.BestSpeed
 
 // chunkBytes is how much encoded JSON is buffered before it is handed to
