@@ -127,19 +127,24 @@ func (o *Options) defaults() {
 }
 
 // Config loads the config at path like corral run does. It returns the
-// config and an OK result, or a Fail result and the load error, whose
-// text lists every problem as corral validate prints them.
+// config and an OK result, or a Fail result and the load error. The
+// result holds an error reading the file whole; of a config with problems
+// it gives their count, and the error's text lists them as corral
+// validate prints them.
 func Config(path string) (*config.Config, Result, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
+		res := Result{Name: "config", Status: Fail, Detail: fmt.Sprintf("%s: %v", path, err),
+			Advice: "check the path given with --config (default /etc/corral/corral.yaml), " +
+				"and that this user can read it"}
 		var problems config.Errors
-		detail := fmt.Sprintf("%s: %v", path, err)
-		if errors.As(err, &problems) {
-			n := len(problems)
-			detail = fmt.Sprintf("%s: %d %s", path, n, plural(n, "problem", "problems"))
+		if !errors.As(err, &problems) {
+			return nil, res, err
 		}
-		return nil, Result{Name: "config", Status: Fail, Detail: detail,
-			Advice: "fix the config (corral validate prints the same problems)"}, err
+		n := len(problems)
+		res.Detail = fmt.Sprintf("%s: %d %s", path, n, plural(n, "problem", "problems"))
+		res.Advice = "fix the config (corral validate prints the same problems)"
+		return nil, res, err
 	}
 	n := len(cfg.Sources)
 	return cfg, Result{Name: "config", Status: OK,

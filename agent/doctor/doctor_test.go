@@ -345,6 +345,10 @@ func TestCheckIMDS(t *testing.T) {
 			"no IMDSv2 token from " + silent.URL + " within 200ms", "--http-endpoint enabled"},
 		{"refused", ec2, map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": token.URL + "/nope"}, Warn,
 			token.URL + "/nope answered PUT /latest/api/token with 400 Bad Request", "metadata options"},
+		{"refused in a container off EC2", container,
+			map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": token.URL + "/nope"}, Warn,
+			token.URL + "/nope answered PUT /latest/api/token with 400 Bad Request",
+			"not IMDS: a container off EC2 has none; set AWS_EC2_METADATA_DISABLED=true"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &run{opts: Options{Root: tc.root, IMDSTimeout: 200 * time.Millisecond,

@@ -67,6 +67,12 @@ func (r *run) checkIMDS(ctx context.Context) {
 		res.Advice = "turn the metadata service on " +
 			"(aws ec2 modify-instance-metadata-options --http-endpoint enabled) " +
 			"if corral uses the instance profile or enrich.ec2"
+	case resp.StatusCode != http.StatusOK && !ec2:
+		res.Status = Warn
+		res.Detail = fmt.Sprintf("%s answered PUT /latest/api/token with %s", endpoint, resp.Status)
+		res.Advice = "something else answered, not IMDS: a container off EC2 has none; " +
+			"set AWS_EC2_METADATA_DISABLED=true, as corral there gets neither instance " +
+			"credentials nor enrich.ec2 from it"
 	case resp.StatusCode != http.StatusOK:
 		res.Status = Warn
 		res.Detail = fmt.Sprintf("%s answered PUT /latest/api/token with %s", endpoint, resp.Status)

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/corral-logs/corral/agent/config"
 	"github.com/corral-logs/corral/agent/doctor"
 )
 
@@ -28,7 +30,12 @@ Exit status 0 when nothing failed (warnings allowed), 1 when a check failed,
 			cfg, res, err := doctor.Config(path)
 			fmt.Fprintln(out, res)
 			if err != nil {
-				fmt.Fprintln(cmd.ErrOrStderr(), err)
+				// The FAIL line holds a read error whole; a config's
+				// problems follow it, one line each.
+				var problems config.Errors
+				if errors.As(err, &problems) {
+					fmt.Fprintln(cmd.ErrOrStderr(), err)
+				}
 				return exitCode(exitUsage)
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)

@@ -332,3 +332,23 @@ func TestDoctorInvalidConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestDoctorMissingConfig exits 2 when the config cannot be read, saying
+// so once (the FAIL line, not the error again on standard error) and what
+// to check.
+func TestDoctorMissingConfig(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "corral.yaml")
+	code, out, all := runDoctor(t, 0, nil, cfg)
+	if code != exitUsage {
+		t.Errorf("exit code = %d, want %d", code, exitUsage)
+	}
+	want := "FAIL  config: " + cfg + ": read config: open " + cfg + ": no such file or directory" +
+		" — check the path given with --config (default /etc/corral/corral.yaml)," +
+		" and that this user can read it\n"
+	if out != want {
+		t.Errorf("doctor printed %q, want only %q", out, want)
+	}
+	if n := strings.Count(all, "no such file or directory"); n != 1 {
+		t.Errorf("doctor said the file is missing %d times, want once:\n%s", n, all)
+	}
+}
