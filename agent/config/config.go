@@ -44,6 +44,10 @@ type Config struct {
 	Sources []Source          `yaml:"sources"`
 }
 
+// DefaultPath is where the commands look for the config file when they
+// are given none.
+const DefaultPath = "/etc/corral/corral.yaml"
+
 // ServerOff as server.listen turns the endpoints off.
 const ServerOff = "off"
 

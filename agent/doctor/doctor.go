@@ -127,15 +127,16 @@ func (o *Options) defaults() {
 }
 
 // Config loads the config at path like corral run does. It returns the
-// config and an OK result, or a Fail result and the load error. The
-// result holds an error reading the file whole; of a config with problems
-// it gives their count, and the error's text lists them as corral
-// validate prints them.
+// config and an OK result, or a Fail result and the load error. When the
+// file cannot be read, the result's detail is that error and its advice is
+// about the path; when the config has problems, the detail gives their
+// count, and the error (a config.Errors) lists them as corral validate
+// prints them.
 func Config(path string) (*config.Config, Result, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
 		res := Result{Name: "config", Status: Fail, Detail: fmt.Sprintf("%s: %v", path, err),
-			Advice: "check the path given with --config (default /etc/corral/corral.yaml), " +
+			Advice: "check the path given with --config (default " + config.DefaultPath + "), " +
 				"and that this user can read it"}
 		var problems config.Errors
 		if !errors.As(err, &problems) {

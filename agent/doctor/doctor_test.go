@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +25,32 @@ import (
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
+}
+
+// TestConfig tells a config that cannot be read, whose advice is about its
+// path, from one with problems, whose error lists them.
+func TestConfig(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "none.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("sources: []\n"), 0o600)
+	for _, tc := range []struct {
+		path, detail, advice string
+		problems             bool
+	}{
+		{missing, missing + ": read config: open " + missing + ": no such file or directory",
+			"check the path given with --config (default /etc/corral/corral.yaml)", false},
+		{dir, dir + ": read config: read " + dir + ": is a directory", "check the path given with --config", false},
+		{bad, bad + ": 1 problem", "fix the config (corral validate prints the same problems)", true},
+	} {
+		cfg, res, err := Config(tc.path)
+		var problems config.Errors
+		if cfg != nil || res.Status != Fail || res.Detail != tc.detail ||
+			!strings.Contains(res.Advice, tc.advice) || errors.As(err, &problems) != tc.problems {
+			t.Errorf("Config(%s) = %v, %v %q — %q, %v\nwant nil, fail %q — containing %q, problems %v",
+				tc.path, cfg, res.Status, res.Detail, res.Advice, err, tc.detail, tc.advice, tc.problems)
+		}
+	}
 }
 
 func TestResultString(t *testing.T) {
@@ -317,6 +344,10 @@ func TestCheckIMDS(t *testing.T) {
 	ec2 := t.TempDir()
 	os.MkdirAll(filepath.Join(ec2, "sys/devices/virtual/dmi/id"), 0o755)
 	os.WriteFile(filepath.Join(ec2, "sys/devices/virtual/dmi/id/sys_vendor"), []byte("Amazon EC2\n"), 0o644)
+	both := t.TempDir() // a container on EC2
+	os.MkdirAll(filepath.Join(both, "sys/devices/virtual/dmi/id"), 0o755)
+	os.WriteFile(filepath.Join(both, "sys/devices/virtual/dmi/id/sys_vendor"), []byte("Amazon EC2\n"), 0o644)
+	os.WriteFile(filepath.Join(both, ".dockerenv"), nil, 0o644)
 	bare := t.TempDir()
 	cgroup := t.TempDir()
 	os.MkdirAll(filepath.Join(cgroup, "proc/1"), 0o755)
@@ -348,7 +379,11 @@ func TestCheckIMDS(t *testing.T) {
 		{"refused in a container off EC2", container,
 			map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": token.URL + "/nope"}, Warn,
 			token.URL + "/nope answered PUT /latest/api/token with 400 Bad Request",
-			"not IMDS: a container off EC2 has none; set AWS_EC2_METADATA_DISABLED=true"},
+			"if there is none, this is not IMDS and AWS_EC2_METADATA_DISABLED=true"},
+		{"refused in a container on EC2", both,
+			map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": token.URL + "/nope"}, Warn,
+			token.URL + "/nope answered PUT /latest/api/token with 400 Bad Request",
+			"check the instance's metadata options"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &run{opts: Options{Root: tc.root, IMDSTimeout: 200 * time.Millisecond,

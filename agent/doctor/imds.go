@@ -70,9 +70,9 @@ func (r *run) checkIMDS(ctx context.Context) {
 	case resp.StatusCode != http.StatusOK && !ec2:
 		res.Status = Warn
 		res.Detail = fmt.Sprintf("%s answered PUT /latest/api/token with %s", endpoint, resp.Status)
-		res.Advice = "something else answered, not IMDS: a container off EC2 has none; " +
-			"set AWS_EC2_METADATA_DISABLED=true, as corral there gets neither instance " +
-			"credentials nor enrich.ec2 from it"
+		res.Advice = "doctor sees no EC2 here; if there is none, this is not IMDS " +
+			"and AWS_EC2_METADATA_DISABLED=true stops corral asking it; on EC2, " +
+			"check its metadata options (http-endpoint, http-tokens)"
 	case resp.StatusCode != http.StatusOK:
 		res.Status = Warn
 		res.Detail = fmt.Sprintf("%s answered PUT /latest/api/token with %s", endpoint, resp.Status)

@@ -24,7 +24,8 @@ as corral would at its first event); every path pattern and journal; the
 inotify limits; the clock against AWS's; the instance metadata service.
 
 Exit status 0 when nothing failed (warnings allowed), 1 when a check failed,
-2 when the config is invalid. Run it as the user corral runs as.`,
+2 when the config is invalid or cannot be read. Run it as the user corral
+runs as.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := cmd.OutOrStdout()
 			cfg, res, err := doctor.Config(path)
@@ -49,6 +50,6 @@ Exit status 0 when nothing failed (warnings allowed), 1 when a check failed,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&path, "config", "c", "/etc/corral/corral.yaml", "config file")
+	cmd.Flags().StringVarP(&path, "config", "c", config.DefaultPath, "config file")
 	return cmd
 }

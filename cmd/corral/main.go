@@ -103,7 +103,7 @@ func runCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&path, "config", "c", "/etc/corral/corral.yaml", "config file")
+	cmd.Flags().StringVarP(&path, "config", "c", config.DefaultPath, "config file")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false,
 		"print the events that would be shipped to stdout instead of sending them (no AWS needed)")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
@@ -180,7 +180,7 @@ func validateCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&path, "config", "c", "/etc/corral/corral.yaml", "config file")
+	cmd.Flags().StringVarP(&path, "config", "c", config.DefaultPath, "config file")
 	return cmd
 }
 
