@@ -17,12 +17,19 @@ const (
 )
 
 // checkIMDS asks the instance metadata service for an IMDSv2 token, on
-// EC2 and in containers only. In a container the token's answer needs a
-// hop limit of 2; with 1 it never arrives, and doctor says so.
+// EC2 and in containers only, and not on Fargate, which has none (ECS
+// names the launch type in AWS_EXECUTION_ENV). In a container the token's
+// answer needs a hop limit of 2; with 1 it never arrives, and doctor says
+// so.
 func (r *run) checkIMDS(ctx context.Context) {
 	res := Result{Name: "imds"}
 	if strings.EqualFold(r.opts.Getenv("AWS_EC2_METADATA_DISABLED"), "true") {
 		res.Status, res.Detail = OK, "disabled (AWS_EC2_METADATA_DISABLED=true)"
+		r.add(res)
+		return
+	}
+	if r.opts.Getenv("AWS_EXECUTION_ENV") == "AWS_ECS_FARGATE" {
+		res.Status, res.Detail = Skip, "on Fargate (AWS_EXECUTION_ENV=AWS_ECS_FARGATE), which has none"
 		r.add(res)
 		return
 	}
