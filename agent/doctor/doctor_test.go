@@ -341,12 +341,14 @@ func TestCheckIMDS(t *testing.T) {
 
 	container := t.TempDir()
 	os.WriteFile(filepath.Join(container, ".dockerenv"), nil, 0o644)
-	ec2 := t.TempDir()
-	os.MkdirAll(filepath.Join(ec2, "sys/devices/virtual/dmi/id"), 0o755)
-	os.WriteFile(filepath.Join(ec2, "sys/devices/virtual/dmi/id/sys_vendor"), []byte("Amazon EC2\n"), 0o644)
-	both := t.TempDir() // a container on EC2
-	os.MkdirAll(filepath.Join(both, "sys/devices/virtual/dmi/id"), 0o755)
-	os.WriteFile(filepath.Join(both, "sys/devices/virtual/dmi/id/sys_vendor"), []byte("Amazon EC2\n"), 0o644)
+	onEC2 := func() string {
+		root := t.TempDir()
+		os.MkdirAll(filepath.Join(root, "sys/devices/virtual/dmi/id"), 0o755)
+		os.WriteFile(filepath.Join(root, "sys/devices/virtual/dmi/id/sys_vendor"), []byte("Amazon EC2\n"), 0o644)
+		return root
+	}
+	ec2 := onEC2()
+	both := onEC2() // a container on EC2
 	os.WriteFile(filepath.Join(both, ".dockerenv"), nil, 0o644)
 	bare := t.TempDir()
 	cgroup := t.TempDir()

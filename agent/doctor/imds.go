@@ -74,16 +74,15 @@ func (r *run) checkIMDS(ctx context.Context) {
 		res.Advice = "turn the metadata service on " +
 			"(aws ec2 modify-instance-metadata-options --http-endpoint enabled) " +
 			"if corral uses the instance profile or enrich.ec2"
-	case resp.StatusCode != http.StatusOK && !ec2:
-		res.Status = Warn
-		res.Detail = fmt.Sprintf("%s answered PUT /latest/api/token with %s", endpoint, resp.Status)
-		res.Advice = "doctor sees no EC2 here; if there is none, this is not IMDS " +
-			"and AWS_EC2_METADATA_DISABLED=true stops corral asking it; on EC2, " +
-			"check its metadata options (http-endpoint, http-tokens)"
 	case resp.StatusCode != http.StatusOK:
 		res.Status = Warn
 		res.Detail = fmt.Sprintf("%s answered PUT /latest/api/token with %s", endpoint, resp.Status)
 		res.Advice = "check the instance's metadata options (http-endpoint, http-tokens)"
+		if !ec2 {
+			res.Advice = "doctor sees no EC2 here; if there is none, this is not IMDS " +
+				"and AWS_EC2_METADATA_DISABLED=true stops corral asking it; on EC2, " +
+				"check its metadata options (http-endpoint, http-tokens)"
+		}
 	default:
 		res.Status, res.Detail = OK, "IMDSv2 token from "+endpoint
 	}
