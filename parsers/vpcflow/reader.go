@@ -242,10 +242,11 @@ func isName(f []byte) bool {
 	return true
 }
 
-// isNumber reports whether v is a JSON integer without sign: digits, no
-// leading zero unless it is "0".
+// isNumber reports whether v is a JSON integer without sign that fits in a
+// uint64: digits, no leading zero unless it is "0", at most 2^64-1. A longer
+// run of digits is left a string, so no reader of the event rounds it.
 func isNumber(v []byte) bool {
-	if len(v) == 0 || len(v) > 20 || (v[0] == '0' && len(v) > 1) {
+	if len(v) == 0 || len(v) > len(maxUint64) || (v[0] == '0' && len(v) > 1) {
 		return false
 	}
 	for _, c := range v {
@@ -253,5 +254,7 @@ func isNumber(v []byte) bool {
 			return false
 		}
 	}
-	return true
+	return len(v) < len(maxUint64) || string(v) <= maxUint64
 }
+
+const maxUint64 = "18446744073709551615"

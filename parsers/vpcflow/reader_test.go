@@ -235,3 +235,35 @@ func BenchmarkReader(b *testing.B) {
 		}
 	}
 }
+
+// TestNumberKinds: a counter is written as a JSON number only when it is one
+// that every reader of the event can hold: digits without a leading zero, at
+// most the largest uint64. Anything else stays a string, exactly as written.
+func TestNumberKinds(t *testing.T) {
+	tests := []struct {
+		v    string
+		want record.Kind
+	}{
+		{"0", record.JSON},
+		{"840", record.JSON},
+		{"18446744073709551615", record.JSON},
+		{"18446744073709551616", record.String},
+		{"55555555555555555550", record.String}, // found by FuzzReader in CI
+		{"99999999999999999999", record.String},
+		{"100000000000000000000", record.String},
+		{"01", record.String},
+		{"-1", record.String},
+		{"1e3", record.String},
+	}
+	for _, tt := range tests {
+		r := NewReader(strings.NewReader("bytes\n" + tt.v + "\n"))
+		var rec record.Record
+		if _, res, err := r.Next(&rec); err != nil || res != record.Parsed {
+			t.Fatalf("%s: %v, %v", tt.v, res, err)
+		}
+		k, v, kind := rec.Field(0)
+		if string(k) != "bytes" || string(v) != tt.v || kind != tt.want {
+			t.Errorf("bytes=%s: got %s=%s kind %v, want kind %v", tt.v, k, v, kind, tt.want)
+		}
+	}
+}
