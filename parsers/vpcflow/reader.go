@@ -243,18 +243,12 @@ func isName(f []byte) bool {
 }
 
 // isNumber reports whether v is a JSON integer without sign that fits in a
-// uint64: digits, no leading zero unless it is "0", at most 2^64-1. A longer
-// run of digits is left a string, so no reader of the event rounds it.
+// uint64: no leading zero unless it is "0", and what ParseUint accepts. A
+// larger one is left a string, so no reader of the event rounds it.
 func isNumber(v []byte) bool {
-	if len(v) == 0 || len(v) > len(maxUint64) || (v[0] == '0' && len(v) > 1) {
+	if len(v) == 0 || (v[0] == '0' && len(v) > 1) {
 		return false
 	}
-	for _, c := range v {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return len(v) < len(maxUint64) || string(v) <= maxUint64
+	_, err := strconv.ParseUint(string(v), 10, 64)
+	return err == nil
 }
-
-const maxUint64 = "18446744073709551615"
